@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { serverCommand } from './server-command.js';
+
+/** `c2 <subcommand>`: the command line of contract §9. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('c2')
+    .description('Chatter: c2 chat server, listing server and clients')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .addCommand(serverCommand());
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    // Errors that reach here are start-up failures (a port in use, an unreadable file…):
+    // one readable line, no stack trace.
+    const e = err as NodeJS.ErrnoException;
+    const text = e.code === 'EADDRINUSE' ? `the address is already in use (${e.message})` : e.message;
+    process.stderr.write(`c2: ${text}\n`);
+    process.exit(1);
+  }
+}

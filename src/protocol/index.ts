@@ -1,0 +1,3 @@
+export * from './grammar.js';
+export * from './messages.js';
+export * from './rules.js';

@@ -1,0 +1,89 @@
+/**
+ * Validation rules of contract §5 and the PING timestamp of §4. Pure functions.
+ * Each validator returns `null` when the input is acceptable, else a human-readable reason.
+ */
+
+export const DEFAULT_LIMITS = {
+  usernameMaxLength: 16,
+  messageMaxLength: 2000,
+  maxUsers: 50,
+  floodRatePerSecond: 5,
+  floodBurst: 10,
+  maxFrameBytes: 16 * 1024,
+  slowConsumerBytes: 1024 * 1024,
+  registrationTimeoutMs: 30_000,
+  heartbeatIntervalMs: 30_000,
+} as const;
+
+/** Control characters: Unicode general category Cc. */
+const CONTROL = /\p{Cc}/u;
+/** Control (Cc), format (Cf), line and paragraph separators (Zl, Zp), lone surrogates (Cs). */
+const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** Control characters other than `\n` and `\t`, and lone surrogates. */
+const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\p{Cs}]/u;
+const WHITE_SPACE = /^\p{White_Space}|\p{White_Space}$/u;
+const ONLY_WHITE_SPACE = /^\p{White_Space}*$/u;
+
+/** Number of Unicode code points (not UTF-16 units). */
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** NFC form of a username: the form the server stores and announces. */
+export function normalizeUsername(name: string): string {
+  return name.normalize('NFC');
+}
+
+/**
+ * The identity of a username for uniqueness and bans: case-insensitive (full case
+ * folding approximated by upper- then lower-casing, so "Straße" matches "STRASSE") and
+ * compatibility-normalised (NFKC), so full-width or ligature look-alikes of a name collide.
+ */
+export function usernameKey(name: string): string {
+  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** Validates an already NFC-normalised username. */
+export function validateUsername(name: string, maxLength: number = DEFAULT_LIMITS.usernameMaxLength): string | null {
+  const length = codePointLength(name);
+  if (length === 0) return 'username is empty';
+  if (length > maxLength) return `username is longer than ${maxLength} characters`;
+  if (name.includes(';')) return 'username may not contain ";"';
+  if (FORBIDDEN_IN_NAME.test(name)) return 'username may not contain control, format or line-separator characters';
+  if (WHITE_SPACE.test(name)) return 'username may not start or end with white space';
+  return null;
+}
+
+/** Validates chat message text (contract §5). */
+export function validateMessageText(text: string, maxLength: number = DEFAULT_LIMITS.messageMaxLength): string | null {
+  if (text.length === 0) return 'message is empty';
+  if (ONLY_WHITE_SPACE.test(text)) return 'message is only white space';
+  // Cheap upper bound first: a string of n UTF-16 units has at most n code points.
+  if (text.length > maxLength && codePointLength(text) > maxLength) {
+    return `message is longer than ${maxLength} characters`;
+  }
+  if (FORBIDDEN_IN_TEXT.test(text)) return 'message may not contain control characters other than newline and tab';
+  return null;
+}
+
+const TIMESTAMP = /^[0-9]{1,16}$/;
+
+/** A PING timestamp is 1–16 decimal digits, echoed verbatim. */
+export function isValidTimestamp(value: string): boolean {
+  return TIMESTAMP.test(value);
+}
+
+/** Server ids: decimal integers 0 … 2^53−1 in canonical form (no sign, no leading zeros). */
+const CANONICAL_ID = /^(0|[1-9][0-9]{0,15})$/;
+
+export function parseServerId(text: string): number | null {
+  if (!CANONICAL_ID.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+export function containsControl(text: string): boolean {
+  return CONTROL.test(text);
+}

@@ -1,0 +1,99 @@
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { registerWebClient } from '../http/web-client.js';
+import { ChatHub } from './hub.js';
+import { createChatMetrics } from './metrics.js';
+import { type ChatServerOptions, type ResolvedChatOptions, resolveChatOptions } from './options.js';
+
+export interface ChatServer {
+  readonly hub: ChatHub;
+  readonly options: ResolvedChatOptions;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** `ws://host:port` (or `wss://`) as bound. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 2000;
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts a c2 chat server: WebSocket upgrades on `/`, and plain HTTP on the same port for
+ * the web client, `/healthz` and `/metrics` (contract §1).
+ */
+export async function startChatServer(options: ChatServerOptions, logger?: Logger): Promise<ChatServer> {
+  const resolved = resolveChatOptions(options);
+  const log = logger ?? pino({ level: 'silent' });
+  const hub = new ChatHub(resolved, log);
+  const metrics = createChatMetrics(hub.stats);
+
+  const app: FastifyInstance = Fastify({
+    // Fastify's own per-request and "listening at" lines stay out of the log: one line
+    // announces the server, below.
+    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }),
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    id: resolved.id,
+    name: resolved.name,
+    connectedUsers: hub.room.size,
+    maxUsers: resolved.maxUsers,
+  }));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  await registerWebClient(app, options.webRoot);
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: resolved.limits.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== '/') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, req.socket.remoteAddress ?? 'unknown'));
+  });
+
+  await app.listen({ host: resolved.host, port: resolved.port });
+  const { port } = app.server.address() as AddressInfo;
+  hub.start();
+  const url = `${options.tls ? 'wss' : 'ws'}://${formatHost(resolved.host)}:${port}`;
+  log.info(
+    { url, id: resolved.id, name: resolved.name, maxUsers: resolved.maxUsers },
+    `listening on ${url} (id ${resolved.id}, name ${JSON.stringify(resolved.name)})`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    hub,
+    options: resolved,
+    port,
+    url,
+    close() {
+      closing ??= (async () => {
+        hub.close();
+        const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+        while (hub.openSockets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        hub.terminateAll();
+        wss.close();
+        await app.close();
+        log.info('chat server closed');
+      })();
+      return closing;
+    },
+  };
+}

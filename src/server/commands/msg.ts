@@ -1,0 +1,18 @@
+import { validateMessageText } from '../../protocol/rules.js';
+import type { Command } from './types.js';
+
+/** `c2/MSG <text>` → everyone, sender included: `c2/MSG <username>; <text>`. */
+export const msg: Command = {
+  type: 'MSG',
+  usage: 'c2/MSG <text>',
+  state: 'connected',
+  arity: 1,
+  minArgs: 1,
+  operatorOnly: false,
+  rateLimited: true,
+  handle(hub, conn, [text = '']) {
+    const problem = validateMessageText(text, hub.options.limits.messageMaxLength);
+    if (problem) return hub.error(conn, 'bad_message', problem);
+    hub.say(conn.username, text);
+  },
+};

@@ -1,0 +1,254 @@
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import { parseFrame, splitArgs } from '../protocol/grammar.js';
+import { type DisconnectReason, formatServerMessage } from '../protocol/messages.js';
+import { COMMANDS } from './commands/index.js';
+import { Connection } from './connection.js';
+import { ChatStats } from './metrics.js';
+import type { ResolvedChatOptions } from './options.js';
+import { Room } from './room.js';
+
+/** WebSocket close codes the server uses (contract §4, §5). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  policy: 1008,
+  tooBig: 1009,
+} as const;
+
+export interface NameProblem {
+  code: string;
+  text(username: string): string;
+}
+
+const NAME_TAKEN: NameProblem = { code: 'name_taken', text: (u) => `username "${u}" is already taken` };
+
+/**
+ * The chat itself, independent of HTTP: connections, the room, the dispatcher and the
+ * operations command handlers call. Every frame is handled synchronously, in the order
+ * it arrived, which is what makes the ordering promise of contract §4 hold.
+ */
+export class ChatHub {
+  readonly room = new Room();
+  readonly stats = new ChatStats();
+  private readonly sockets = new Set<Connection>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(
+    readonly options: ResolvedChatOptions,
+    readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.heartbeat = setInterval(() => this.sweep(), this.options.limits.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Takes over a freshly upgraded WebSocket. */
+  attach(ws: WebSocket, remoteAddress: string): Connection {
+    const { limits } = this.options;
+    const conn = new Connection(
+      ws,
+      remoteAddress,
+      limits.floodRatePerSecond,
+      limits.floodBurst,
+      limits.slowConsumerBytes,
+    );
+    this.sockets.add(conn);
+    this.stats.openSockets++;
+    this.armRegistrationTimer(conn);
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
+    ws.on('pong', () => {
+      conn.awaitingPong = false;
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws closes the socket itself after a protocol error (1009 too big, 1007 bad UTF-8…).
+      this.log.debug({ err: err.message, code: err.code, remote: remoteAddress }, 'websocket error');
+    });
+    ws.on('close', () => this.onClose(conn));
+    return conn;
+  }
+
+  private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    if (!conn.open) return; // frames after DISCONNECT, a ban or a drop are ignored
+    this.stats.messagesIn++;
+    if (isBinary) return this.error(conn, 'binary_frame', 'binary frames are not accepted: send c2 messages as text');
+    this.dispatch(conn, (data as Buffer).toString('utf8'));
+  }
+
+  /** The dispatcher: enforces each command's declared rules once, then calls its handler. */
+  dispatch(conn: Connection, data: string): void {
+    const parsed = parseFrame(data);
+    if (!parsed.ok) return this.error(conn, 'malformed', parsed.reason);
+    const { type, content } = parsed.frame;
+    const command = COMMANDS.get(type);
+    if (!command) return this.error(conn, 'unknown_type', `unknown message type "${type}"`);
+    if (command.state === 'connected' && conn.state !== 'connected') {
+      return this.error(conn, 'not_connected', `${type} needs a connection: send c2/CONNECT <username> first`);
+    }
+    if (command.state === 'unregistered' && conn.state === 'connected') {
+      return this.error(conn, 'already_connected', `already connected as "${conn.username}"`);
+    }
+    const args = splitArgs(content, command.arity);
+    if (args.length < command.minArgs) return this.error(conn, 'missing_argument', `usage: ${command.usage}`);
+    if (command.operatorOnly && !conn.operator)
+      return this.error(conn, 'not_operator', `${type} is for operators only`);
+    if (command.rateLimited && !conn.bucket.take()) {
+      const { floodRatePerSecond, floodBurst } = this.options.limits;
+      return this.error(
+        conn,
+        'flood',
+        `too many messages: at most ${floodRatePerSecond} a second, in bursts of ${floodBurst}; this one was not sent`,
+      );
+    }
+    command.handle(this, conn, args);
+  }
+
+  // ---- replies -------------------------------------------------------------------------
+
+  error(conn: Connection, code: string, reason: string): void {
+    this.stats.countError(code);
+    this.sendTo(conn, formatServerMessage({ type: 'ERROR', reason }));
+  }
+
+  acknowledge(conn: Connection, text = ''): void {
+    this.sendTo(conn, formatServerMessage({ type: 'ACKNOWLEDGE', text }));
+  }
+
+  pong(conn: Connection, timestamp: string | undefined): void {
+    if (conn.state === 'unregistered') this.armRegistrationTimer(conn);
+    const serverId = String(this.options.id);
+    this.sendTo(
+      conn,
+      formatServerMessage(timestamp === undefined ? { type: 'PING', serverId } : { type: 'PING', timestamp, serverId }),
+    );
+  }
+
+  private sendTo(conn: Connection, text: string): void {
+    this.stats.messagesOut++;
+    if (!conn.send(text)) this.dropSlow([conn]);
+  }
+
+  /** Encodes once and writes to every connected user (but `except`). */
+  broadcast(text: string, except?: Connection): void {
+    const { sent, slow } = this.room.broadcast(text, except);
+    this.stats.broadcasts++;
+    this.stats.messagesOut += sent;
+    if (slow) this.dropSlow(slow);
+  }
+
+  // ---- operations the handlers call ----------------------------------------------------
+
+  /** Why `key` cannot be taken by `conn` as a username, or null when it can. */
+  nameUnavailable(key: string, conn: Connection): NameProblem | null {
+    const holder = this.room.get(key);
+    return holder && holder !== conn ? NAME_TAKEN : null;
+  }
+
+  join(conn: Connection, username: string, key: string): void {
+    clearTimeout(conn.registrationTimer);
+    conn.state = 'connected';
+    conn.username = username;
+    conn.nameKey = key;
+    this.room.add(conn);
+    this.stats.connectedUsers = this.room.size;
+    this.acknowledge(conn, this.options.name);
+    this.broadcast(formatServerMessage({ type: 'CONNECT', username }), conn);
+    this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
+  }
+
+  say(username: string, text: string): void {
+    this.broadcast(formatServerMessage({ type: 'MSG', username, text }));
+  }
+
+  rename(conn: Connection, username: string, key: string): void {
+    const old = conn.username;
+    this.acknowledge(conn);
+    if (old === username) return;
+    const oldKey = conn.nameKey;
+    conn.username = username;
+    conn.nameKey = key;
+    this.room.rekey(conn, oldKey);
+    this.broadcast(formatServerMessage({ type: 'UPDATE', username: old, property: 'username', value: username }));
+    this.log.info({ from: old, to: username }, 'user renamed');
+  }
+
+  /**
+   * Removes a connected user and tells everyone still connected why. `disconnect` closes
+   * the socket with 1000; `lost_connection` is for sockets already gone or being dropped.
+   */
+  leave(conn: Connection, reason: Exclude<DisconnectReason, 'ban'>, closeCode: number = CloseCode.normal): void {
+    const wasConnected = conn.state === 'connected';
+    conn.state = 'closed';
+    clearTimeout(conn.registrationTimer);
+    if (wasConnected && this.room.remove(conn)) {
+      this.stats.connectedUsers = this.room.size;
+      this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
+      this.log.info({ user: conn.username, reason }, 'user left');
+    }
+    if (reason === 'disconnect') conn.ws.close(closeCode);
+  }
+
+  private dropSlow(conns: Connection[]): void {
+    for (const conn of conns) {
+      if (!conn.open) continue;
+      this.stats.slowConsumersDropped++;
+      this.log.warn({ user: conn.username || undefined, remote: conn.remoteAddress }, 'dropping slow consumer');
+      conn.ws.terminate();
+      this.leave(conn, 'lost_connection');
+    }
+  }
+
+  private onClose(conn: Connection): void {
+    this.sockets.delete(conn);
+    this.stats.openSockets--;
+    if (conn.open) this.leave(conn, 'lost_connection');
+  }
+
+  private armRegistrationTimer(conn: Connection): void {
+    clearTimeout(conn.registrationTimer);
+    conn.registrationTimer = setTimeout(() => {
+      if (conn.state !== 'unregistered') return;
+      conn.state = 'closed';
+      conn.ws.close(CloseCode.policy, 'no c2/CONNECT in time');
+    }, this.options.limits.registrationTimeoutMs);
+    conn.registrationTimer.unref();
+  }
+
+  /** The WebSocket heartbeat: a peer that has not answered the previous ping is gone. */
+  private sweep(): void {
+    for (const conn of this.sockets) {
+      if (conn.awaitingPong) {
+        this.log.info({ user: conn.username || undefined, remote: conn.remoteAddress }, 'heartbeat missed');
+        conn.ws.terminate();
+        if (conn.open) this.leave(conn, 'lost_connection');
+        continue;
+      }
+      conn.awaitingPong = true;
+      conn.ws.ping();
+    }
+  }
+
+  /** Shutdown: every socket closed with 1001, no departure broadcasts. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    for (const conn of this.sockets) {
+      clearTimeout(conn.registrationTimer);
+      conn.state = 'closed';
+      conn.ws.close(CloseCode.goingAway, 'server shutting down');
+    }
+  }
+
+  /** The end of the shutdown grace period: sockets that did not finish the close handshake. */
+  terminateAll(): void {
+    for (const conn of this.sockets) conn.ws.terminate();
+  }
+
+  /** Connections still open (for shutdown to wait on). */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+}

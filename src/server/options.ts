@@ -1,0 +1,61 @@
+import { DEFAULT_LIMITS } from '../protocol/rules.js';
+
+/** Limits of contract §5, all configurable. */
+export interface ChatLimits {
+  usernameMaxLength: number;
+  messageMaxLength: number;
+  floodRatePerSecond: number;
+  floodBurst: number;
+  maxFrameBytes: number;
+  slowConsumerBytes: number;
+  registrationTimeoutMs: number;
+  heartbeatIntervalMs: number;
+}
+
+export interface ChatServerOptions {
+  /** Interface to listen on; default all interfaces. */
+  host?: string;
+  /** TCP port; default 5000, 0 for an ephemeral port. */
+  port?: number;
+  /** The server id announced in PING replies and server_info. */
+  id: number;
+  name?: string;
+  maxUsers?: number;
+  limits?: Partial<ChatLimits>;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Directory of the built web client; a placeholder page is served when it is absent. */
+  webRoot?: string;
+}
+
+export interface ResolvedChatOptions {
+  host: string;
+  port: number;
+  id: number;
+  name: string;
+  maxUsers: number;
+  limits: ChatLimits;
+}
+
+export const DEFAULT_SERVER_NAME = 'Chatter Server';
+export const DEFAULT_CHAT_PORT = 5000;
+
+export function resolveChatOptions(options: ChatServerOptions): ResolvedChatOptions {
+  return {
+    host: options.host ?? '0.0.0.0',
+    port: options.port ?? DEFAULT_CHAT_PORT,
+    id: options.id,
+    name: options.name ?? DEFAULT_SERVER_NAME,
+    maxUsers: options.maxUsers ?? DEFAULT_LIMITS.maxUsers,
+    limits: {
+      usernameMaxLength: DEFAULT_LIMITS.usernameMaxLength,
+      messageMaxLength: DEFAULT_LIMITS.messageMaxLength,
+      floodRatePerSecond: DEFAULT_LIMITS.floodRatePerSecond,
+      floodBurst: DEFAULT_LIMITS.floodBurst,
+      maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
+      slowConsumerBytes: DEFAULT_LIMITS.slowConsumerBytes,
+      registrationTimeoutMs: DEFAULT_LIMITS.registrationTimeoutMs,
+      heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
+      ...options.limits,
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { VERSION } from '../../version.js';
+import type { Query } from './types.js';
+
+export const serverInfo: Query = {
+  name: 'server_info',
+  args: [],
+  description: 'This server as JSON: { id, name, connectedUsers, maxUsers, version }',
+  arity: 0,
+  minArgs: 0,
+  operatorOnly: false,
+  handle(hub) {
+    const { id, name, maxUsers } = hub.options;
+    return JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION });
+  },
+};

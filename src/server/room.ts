@@ -1,0 +1,69 @@
+import type { Connection } from './connection.js';
+import { encodeTextFrame } from './frame.js';
+
+/**
+ * The connected users of the one room: join order (a Set keeps insertion order, and a
+ * rename does not move a user) and a name index for the case-insensitive uniqueness rule.
+ */
+export class Room {
+  private readonly members = new Set<Connection>();
+  private readonly byKey = new Map<string, Connection>();
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  has(nameKey: string): boolean {
+    return this.byKey.has(nameKey);
+  }
+
+  get(nameKey: string): Connection | undefined {
+    return this.byKey.get(nameKey);
+  }
+
+  add(conn: Connection): void {
+    this.members.add(conn);
+    this.byKey.set(conn.nameKey, conn);
+  }
+
+  /** Moves a member to a new name key; join order is unchanged. */
+  rekey(conn: Connection, oldKey: string): void {
+    if (this.byKey.get(oldKey) === conn) this.byKey.delete(oldKey);
+    this.byKey.set(conn.nameKey, conn);
+  }
+
+  remove(conn: Connection): boolean {
+    if (!this.members.delete(conn)) return false;
+    if (this.byKey.get(conn.nameKey) === conn) this.byKey.delete(conn.nameKey);
+    return true;
+  }
+
+  usernames(): string[] {
+    const names: string[] = [];
+    for (const conn of this.members) names.push(conn.username);
+    return names;
+  }
+
+  [Symbol.iterator](): IterableIterator<Connection> {
+    return this.members.values();
+  }
+
+  /**
+   * Encodes `text` once and writes the same frame to every member but `except`.
+   * Returns the members whose backlog passed the limit (to be dropped by the caller, after
+   * the loop), or null when there are none, and the number of frames written.
+   */
+  broadcast(text: string, except?: Connection): { sent: number; slow: Connection[] | null } {
+    const frame = encodeTextFrame(text);
+    let slow: Connection[] | null = null;
+    let sent = 0;
+    for (const conn of this.members) {
+      if (conn === except) continue;
+      sent++;
+      if (conn.write(frame)) continue;
+      if (slow === null) slow = [];
+      slow.push(conn);
+    }
+    return { sent, slow };
+  }
+}

@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const C2_BIN = fileURLToPath(new URL('../../bin/c2.js', import.meta.url));
+
+export interface C2Process {
+  proc: ChildProcess;
+  /** Every stdout line so far. */
+  stdout: string[];
+  stderr: string[];
+  /** Waits for a stdout line matching `pattern` (bounded). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (or signal name), bounded. */
+  exited(timeoutMs?: number): Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs `node bin/c2.js …args` as a real process, with JSON logs. Killed when the test file ends. */
+export function runC2(args: string[], env: Record<string, string> = {}): C2Process {
+  const proc = spawn(process.execPath, [C2_BIN, ...args], {
+    env: { ...process.env, C2_LOG_FORMAT: 'json', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let listeners: Array<() => void> = [];
+  const collect = (into: string[]) => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      into.push(...lines);
+      for (const l of listeners) l();
+    };
+  };
+  proc.stdout?.on('data', collect(stdout));
+  proc.stderr?.on('data', collect(stderr));
+  const exit = new Promise<number | string>((resolve) => {
+    proc.on('exit', (code, signal) => {
+      for (const l of listeners) l();
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
+  return {
+    proc,
+    stdout,
+    stderr,
+    waitFor(pattern, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = stdout.find((l) => pattern.test(l));
+          if (line !== undefined) {
+            done();
+            resolve(line);
+          } else if (proc.exitCode !== null) {
+            done();
+            reject(new Error(`process exited (${proc.exitCode}) before ${pattern}: ${stderr.join('\n')}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stdout: ${stdout.join('\n')}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners = listeners.filter((l) => l !== check);
+        };
+        listeners.push(check);
+        check();
+      });
+    },
+    exited(timeoutMs = 10_000) {
+      return Promise.race([
+        exit,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('process did not exit')), timeoutMs)),
+      ]);
+    },
+    kill(signal = 'SIGTERM') {
+      proc.kill(signal);
+    },
+  };
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+/** The `url` field of the JSON "listening on …" log line. */
+export function listeningUrl(line: string): string {
+  return (JSON.parse(line) as { url: string }).url;
+}

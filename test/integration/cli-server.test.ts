@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+let proc: C2Process | undefined;
+afterEach(() => proc?.kill('SIGKILL'));
+
+describe('node bin/c2.js server', () => {
+  it('logs one ready line, chats, and exits 0 on SIGTERM after closing sockets with 1001', async () => {
+    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0', '--id', '7', '--name', 'Test Server']);
+    const line = await proc.waitFor(/listening on ws:\/\//);
+    const url = listeningUrl(line);
+    expect(JSON.parse(line).msg).toBe(`listening on ${url} (id 7, name "Test Server")`);
+    expect(proc.stdout.filter((l) => /listening/i.test(l))).toHaveLength(1);
+
+    const alice = await TestClient.connect(url.replace('127.0.0.1', 'localhost'), 'alice');
+    alice.send('c2/MSG hello');
+    expect(await alice.next()).toBe('c2/MSG alice; hello');
+    alice.send('c2/QUERY server_info');
+    expect(JSON.parse((await alice.next()).slice('c2/ACKNOWLEDGE '.length))).toMatchObject({
+      id: 7,
+      name: 'Test Server',
+    });
+
+    proc.kill('SIGTERM');
+    expect(await alice.waitClose()).toBe(1001);
+    expect(await proc.exited()).toBe(0);
+  });
+
+  it('exits 0 on SIGINT', async () => {
+    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0']);
+    await proc.waitFor(/listening on/);
+    proc.kill('SIGINT');
+    expect(await proc.exited()).toBe(0);
+  });
+
+  it('reads flags from C2_* environment variables', async () => {
+    proc = runC2(['server', '--host', '127.0.0.1'], { C2_PORT: '0', C2_ID: '42', C2_NAME: 'From Env' });
+    const line = await proc.waitFor(/listening on/);
+    expect(JSON.parse(line).msg).toMatch(/\(id 42, name "From Env"\)$/);
+  });
+
+  it.each([
+    [['server', '--port', 'abc'], /--port.*a port must be a whole number/],
+    [['server', '--port', '70000'], /a port must be a whole number from 0 to 65535/],
+    [['server', '--id', '-3'], /server id/],
+    [['server', '--max-users', '0'], /max users must be a whole number from 1/],
+    [['server', '--bogus'], /unknown option '--bogus'/],
+    [['server', '--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
+    [['server', '--tls-cert', '/nonexistent.pem', '--tls-key', '/nonexistent.key'], /cannot read the TLS files/],
+    [['nonsense'], /unknown command 'nonsense'/],
+  ])('refuses bad input %j with a readable error and a non-zero exit', async (args, message) => {
+    proc = runC2(args);
+    const code = await proc.exited();
+    expect(code).not.toBe(0);
+    const err = proc.stderr.join('\n');
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+  });
+
+  it('says so plainly when the port is taken', async () => {
+    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0']);
+    const url = listeningUrl(await proc.waitFor(/listening on/));
+    const port = new URL(url).port;
+    const second = runC2(['server', '--host', '127.0.0.1', '--port', port]);
+    expect(await second.exited()).toBe(1);
+    expect(second.stderr.join('\n')).toMatch(/already in use/);
+    expect(second.stderr.join('\n')).not.toMatch(/\bat .*\.js:\d+/);
+  });
+});

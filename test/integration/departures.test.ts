@@ -1,0 +1,87 @@
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+
+let chat: ChatFixture;
+afterEach(() => chat.close());
+
+describe('departures', () => {
+  it('DISCONNECT: ACKNOWLEDGE, close 1000, the others told', async () => {
+    chat = await withChatServer();
+    const a = await chat.connect('alice');
+    const b = await chat.connect('bob');
+    await a.next();
+    b.send('c2/DISCONNECT');
+    expect(await b.next()).toBe('c2/ACKNOWLEDGE');
+    expect(await b.waitClose()).toBe(1000);
+    expect(await a.next()).toBe('c2/DISCONNECT disconnect; bob');
+    a.send('c2/QUERY active_users');
+    expect(await a.next()).toBe('c2/ACKNOWLEDGE ["alice"]');
+  });
+
+  it('an abrupt socket drop becomes lost_connection', async () => {
+    chat = await withChatServer();
+    const a = await chat.connect('alice');
+    const b = await chat.connect('bob');
+    await a.next();
+    b.close(); // TCP torn down without a close frame
+    expect(await a.next()).toBe('c2/DISCONNECT lost_connection; bob');
+  });
+
+  it('a half-open peer is found by the heartbeat', async () => {
+    chat = await withChatServer({ limits: { heartbeatIntervalMs: 100 } });
+    const a = await chat.connect('alice');
+    const b = await chat.connect('bob');
+    await a.next();
+    // Bob's socket stops reading: his pings go unanswered, as with a dead network path.
+    (b.ws as unknown as { _socket: Socket })._socket.pause();
+    expect(await a.next(2000)).toBe('c2/DISCONNECT lost_connection; bob');
+    // Alice answers pings, so she stays.
+    await new Promise((r) => setTimeout(r, 350));
+    a.send('c2/PING');
+    expect(await a.next()).toBe('c2/PING 7');
+  });
+
+  it('unregistered sockets leave silently', async () => {
+    chat = await withChatServer();
+    const a = await chat.connect('alice');
+    const c = await chat.open();
+    c.close();
+    await a.quiet(200);
+  });
+
+  it('shutdown closes every socket with 1001', async () => {
+    chat = await withChatServer();
+    const a = await chat.connect('alice');
+    const u = await chat.open();
+    await chat.server.close();
+    expect(await a.waitClose()).toBe(1001);
+    expect(await u.waitClose()).toBe(1001);
+  });
+});
+
+describe('PING', () => {
+  it('answers with and without a timestamp, in any state', async () => {
+    chat = await withChatServer({ id: 9_007_199_254_740_991 });
+    const c = await chat.open();
+    c.send('c2/PING');
+    expect(await c.next()).toBe('c2/PING 9007199254740991');
+    c.send('c2/PING 1700000000000');
+    expect(await c.next()).toBe('c2/PING 1700000000000; 9007199254740991');
+    c.send('c2/PING 0000000000000001');
+    expect(await c.next()).toBe('c2/PING 0000000000000001; 9007199254740991');
+    c.send('c2/CONNECT alice');
+    await c.next();
+    c.send('c2/PING 5');
+    expect(await c.next()).toBe('c2/PING 5; 9007199254740991');
+  });
+
+  it('refuses a timestamp that is not 1–16 digits', async () => {
+    chat = await withChatServer();
+    const c = await chat.open();
+    for (const bad of ['12345678901234567', '-1', 'abc', '1.5', '1; 2', ' 1']) {
+      c.send(`c2/PING ${bad}`);
+      expect(await c.next(), bad).toMatch(/^c2\/ERROR PING timestamp/);
+    }
+  });
+});

@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type ClientMessage,
+  formatClientMessage,
+  formatServerMessage,
+  parseClientMessage,
+  parseServerMessage,
+  type ServerMessage,
+} from '../../src/protocol/messages.js';
+
+/** An argument that is not trailing: no separator inside, and not ending in ";" (which would fuse with the next separator). */
+const plain = fc.string({ minLength: 1 }).filter((s) => !s.includes('; ') && !s.endsWith(';'));
+const trailing = fc.string();
+const name = fc.string({ minLength: 1, maxLength: 16 }).filter((s) => !s.includes(';'));
+const timestamp = fc.stringMatching(/^[0-9]{1,16}$/);
+
+const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
+  name.map((username) => ({ type: 'CONNECT' as const, username })),
+  fc.string({ minLength: 1 }).map((text) => ({ type: 'MSG' as const, text })),
+  fc
+    .tuple(plain, fc.array(plain, { maxLength: 4 }))
+    .map(([command, args]) => ({ type: 'QUERY' as const, command, args })),
+  fc.tuple(plain, trailing).map(([property, value]) => ({ type: 'UPDATE' as const, property, value })),
+  fc.constant({ type: 'DISCONNECT' as const }),
+  fc.constant({ type: 'PING' as const }),
+  timestamp.map((t) => ({ type: 'PING' as const, timestamp: t })),
+);
+
+const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
+  trailing.map((text) => ({ type: 'ACKNOWLEDGE' as const, text })),
+  trailing.map((reason) => ({ type: 'ERROR' as const, reason })),
+  fc.tuple(name, trailing).map(([username, text]) => ({ type: 'MSG' as const, username, text })),
+  name.map((username) => ({ type: 'CONNECT' as const, username })),
+  fc
+    .tuple(name, plain, trailing)
+    .map(([username, property, value]) => ({ type: 'UPDATE' as const, username, property, value })),
+  fc
+    .tuple(fc.constantFrom('disconnect', 'lost_connection'), name)
+    .map(([reason, username]) => ({ type: 'DISCONNECT' as const, reason, username })),
+  fc
+    .tuple(name, trailing)
+    .map(([username, message]) => ({ type: 'DISCONNECT' as const, reason: 'ban', username, message })),
+  fc.stringMatching(/^[0-9]{1,16}$/).map((serverId) => ({ type: 'PING' as const, serverId })),
+  fc
+    .tuple(timestamp, fc.stringMatching(/^[0-9]{1,16}$/))
+    .map(([t, serverId]) => ({ type: 'PING' as const, timestamp: t, serverId })),
+);
+
+describe('client messages', () => {
+  it('parse(format(m)) round-trips for every valid message', () => {
+    fc.assert(
+      fc.property(clientMessage, (m) => {
+        expect(parseClientMessage(formatClientMessage(m))).toEqual({ ok: true, message: m });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('formats the wire strings of the contract', () => {
+    expect(formatClientMessage({ type: 'CONNECT', username: 'alice' })).toBe('c2/CONNECT alice');
+    expect(formatClientMessage({ type: 'QUERY', command: 'ban', args: ['bob', 'spam'] })).toBe(
+      'c2/QUERY ban; bob; spam',
+    );
+    expect(formatClientMessage({ type: 'UPDATE', property: 'username', value: 'bob' })).toBe('c2/UPDATE username; bob');
+    expect(formatClientMessage({ type: 'PING', timestamp: '42' })).toBe('c2/PING 42');
+    expect(formatClientMessage({ type: 'DISCONNECT' })).toBe('c2/DISCONNECT');
+  });
+
+  it('never throws on any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        parseClientMessage(s);
+        parseClientMessage(`c2/${s}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('server messages', () => {
+  it('parse(format(m)) round-trips for every valid message', () => {
+    fc.assert(
+      fc.property(serverMessage, (m) => {
+        expect(parseServerMessage(formatServerMessage(m))).toEqual({ ok: true, message: m });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('treats the last argument as trailing', () => {
+    expect(parseServerMessage('c2/MSG alice; a; b')).toEqual({
+      ok: true,
+      message: { type: 'MSG', username: 'alice', text: 'a; b' },
+    });
+    expect(parseServerMessage('c2/DISCONNECT ban; bob; go; away')).toEqual({
+      ok: true,
+      message: { type: 'DISCONNECT', reason: 'ban', username: 'bob', message: 'go; away' },
+    });
+    expect(parseServerMessage('c2/PING 123; 7')).toEqual({
+      ok: true,
+      message: { type: 'PING', timestamp: '123', serverId: '7' },
+    });
+    expect(parseServerMessage('c2/PING 7')).toEqual({ ok: true, message: { type: 'PING', serverId: '7' } });
+  });
+
+  it('refuses incomplete server messages and never throws', () => {
+    for (const bad of ['c2/MSG alice', 'c2/UPDATE a; b', 'c2/DISCONNECT ban', 'c2/PING', 'c2/NOPE', 'hello']) {
+      expect(parseServerMessage(bad).ok, bad).toBe(false);
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        parseServerMessage(`c2/${s}`);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,8 +1,8 @@
-import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startChatServer } from '../server/chat-server.js';
-import { DEFAULT_SERVER_NAME } from '../server/options.js';
+import { attachConsole } from '../server/console.js';
+import { DEFAULT_HISTORY_SIZE, DEFAULT_SERVER_NAME } from '../server/options.js';
 import { createLogger } from './logger.js';
 import { integerIn, nonEmpty, port, serverId } from './parse.js';
 import { onShutdownSignal } from './signals.js';
@@ -13,6 +13,10 @@ interface ServerFlags {
   id?: number;
   name: string;
   maxUsers: number;
+  dataDir: string;
+  opPassword?: string;
+  historySize: number;
+  console?: boolean;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -24,7 +28,11 @@ export function serverCommand(): Command {
     .addOption(
       new Option('--port <port>', 'TCP port (0 picks a free one)').env('C2_PORT').default(5000).argParser(port),
     )
-    .addOption(new Option('--id <n>', 'server id (default: random)').env('C2_ID').argParser(serverId))
+    .addOption(
+      new Option('--id <n>', 'server id (default: the one kept in the data directory, or a new random one)')
+        .env('C2_ID')
+        .argParser(serverId),
+    )
     .addOption(
       new Option('--name <name>', 'server name, sent in ACKNOWLEDGE')
         .env('C2_NAME')
@@ -37,6 +45,24 @@ export function serverCommand(): Command {
         .default(50)
         .argParser(integerIn(1, 1_000_000, 'max users')),
     )
+    .addOption(
+      new Option('--data-dir <dir>', 'where the server keeps its id, bans, history and listing key')
+        .env('C2_DATA_DIR')
+        .default('./c2-data'),
+    )
+    .addOption(
+      new Option('--op-password <password>', 'password of c2/QUERY op (default: nobody can become an operator)')
+        .env('C2_OP_PASSWORD')
+        .argParser(nonEmpty('the operator password')),
+    )
+    .addOption(
+      new Option('--history-size <n>', 'messages kept in the history')
+        .env('C2_HISTORY_SIZE')
+        .default(DEFAULT_HISTORY_SIZE)
+        .argParser(integerIn(1, 10_000_000, 'the history size')),
+    )
+    .addOption(new Option('--console', 'read operator commands from standard input even when it is not a terminal'))
+    .addOption(new Option('--no-console', 'no operator console, even on a terminal').env('C2_NO_CONSOLE'))
     .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM): serve wss:// and https://').env('C2_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('C2_TLS_KEY'))
     .action(async (flags: ServerFlags, command: Command) => {
@@ -44,14 +70,24 @@ export function serverCommand(): Command {
         command.error('error: --tls-cert and --tls-key go together.');
       const tls = flags.tlsCert && flags.tlsKey ? readTls(command, flags.tlsCert, flags.tlsKey) : undefined;
       const log = createLogger('c2-server');
-      const id = flags.id ?? randomInt(1, 2 ** 48);
       // Signals are handled from before the ready line, so a signal right after it is clean.
       const starting = startChatServer(
-        { host: flags.host, port: flags.port, id, name: flags.name, maxUsers: flags.maxUsers, tls },
+        {
+          host: flags.host,
+          port: flags.port,
+          id: flags.id,
+          name: flags.name,
+          maxUsers: flags.maxUsers,
+          dataDir: flags.dataDir,
+          opPassword: flags.opPassword,
+          historySize: flags.historySize,
+          tls,
+        },
         log,
       );
       onShutdownSignal(log, async () => (await starting).close());
-      await starting;
+      const server = await starting;
+      if (flags.console ?? process.stdin.isTTY) attachConsole(server.hub, process.stdin, process.stdout);
     });
 }
 

@@ -8,10 +8,14 @@ import { registerWebClient } from '../http/web-client.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
 import { type ChatServerOptions, type ResolvedChatOptions, resolveChatOptions } from './options.js';
+import { resolveServerId } from './server-id.js';
+import { ServerStore } from './store.js';
 
 export interface ChatServer {
   readonly hub: ChatHub;
   readonly options: ResolvedChatOptions;
+  /** The durable state (id, bans, history, listing key). */
+  readonly store: ServerStore;
   /** The bound port (useful with port 0). */
   readonly port: number;
   /** `ws://host:port` (or `wss://`) as bound. */
@@ -30,9 +34,10 @@ function formatHost(host: string): string {
  * the web client, `/healthz` and `/metrics` (contract §1).
  */
 export async function startChatServer(options: ChatServerOptions, logger?: Logger): Promise<ChatServer> {
-  const resolved = resolveChatOptions(options);
   const log = logger ?? pino({ level: 'silent' });
-  const hub = new ChatHub(resolved, log);
+  const store = new ServerStore(options.dataDir);
+  const resolved = resolveChatOptions(options, resolveServerId(store, options.id));
+  const hub = new ChatHub(resolved, log, store, options.opPassword);
   const metrics = createChatMetrics(hub.stats);
 
   const app: FastifyInstance = Fastify({
@@ -68,7 +73,12 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, req.socket.remoteAddress ?? 'unknown'));
   });
 
-  await app.listen({ host: resolved.host, port: resolved.port });
+  try {
+    await app.listen({ host: resolved.host, port: resolved.port });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const { port } = app.server.address() as AddressInfo;
   hub.start();
   const url = `${options.tls ? 'wss' : 'ws'}://${formatHost(resolved.host)}:${port}`;
@@ -80,6 +90,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   let closing: Promise<void> | undefined;
   return {
     hub,
+    store,
     options: resolved,
     port,
     url,
@@ -91,6 +102,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
         hub.terminateAll();
         wss.close();
         await app.close();
+        store.close();
         log.info('chat server closed');
       })();
       return closing;

@@ -2,11 +2,16 @@ import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { parseFrame, splitArgs } from '../protocol/grammar.js';
 import { type DisconnectReason, formatServerMessage } from '../protocol/messages.js';
+import { normalizeUsername, usernameKey, validateUsername } from '../protocol/rules.js';
+import { BanList } from './bans.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
+import { History } from './history.js';
 import { ChatStats } from './metrics.js';
-import type { ResolvedChatOptions } from './options.js';
+import { OperatorGate } from './operators.js';
+import { HISTORY_QUERY_MAX, type ResolvedChatOptions } from './options.js';
 import { Room } from './room.js';
+import type { ServerStore } from './store.js';
 
 /** WebSocket close codes the server uses (contract §4, §5). */
 export const CloseCode = {
@@ -22,6 +27,14 @@ export interface NameProblem {
 }
 
 const NAME_TAKEN: NameProblem = { code: 'name_taken', text: (u) => `username "${u}" is already taken` };
+const NAME_BANNED: NameProblem = { code: 'banned', text: (u) => `username "${u}" is banned from this server` };
+const NAME_RESERVED: NameProblem = {
+  code: 'name_reserved',
+  text: (u) => `username "${u}" is reserved: it is the server's name, used for its announcements`,
+};
+
+/** The outcome of an operator action, for a QUERY reply or a console line. */
+export type ModerationResult = { ok: true; text: string } | { ok: false; code: string; text: string };
 
 /**
  * The chat itself, independent of HTTP: connections, the room, the dispatcher and the
@@ -31,14 +44,27 @@ const NAME_TAKEN: NameProblem = { code: 'name_taken', text: (u) => `username "${
 export class ChatHub {
   readonly room = new Room();
   readonly stats = new ChatStats();
+  readonly bans: BanList;
+  readonly history: History;
+  readonly operators: OperatorGate;
   private readonly sockets = new Set<Connection>();
+  private readonly serverNameKey: string;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
 
   constructor(
     readonly options: ResolvedChatOptions,
     readonly log: Logger,
-  ) {}
+    store: ServerStore,
+    opPassword: string | undefined,
+  ) {
+    this.bans = new BanList(store);
+    this.history = new History(store, HISTORY_QUERY_MAX, options.historySize, (err) =>
+      log.error({ err }, 'could not write message history'),
+    );
+    this.operators = new OperatorGate(opPassword);
+    this.serverNameKey = usernameKey(normalizeUsername(options.name));
+  }
 
   start(): void {
     this.heartbeat = setInterval(() => this.sweep(), this.options.limits.heartbeatIntervalMs);
@@ -142,6 +168,8 @@ export class ChatHub {
 
   /** Why `key` cannot be taken by `conn` as a username, or null when it can. */
   nameUnavailable(key: string, conn: Connection): NameProblem | null {
+    if (this.bans.has(key)) return NAME_BANNED;
+    if (key === this.serverNameKey) return NAME_RESERVED;
     const holder = this.room.get(key);
     return holder && holder !== conn ? NAME_TAKEN : null;
   }
@@ -158,8 +186,46 @@ export class ChatHub {
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
   }
 
+  /** Broadcasts a chat message and records it in the history. */
   say(username: string, text: string): void {
     this.broadcast(formatServerMessage({ type: 'MSG', username, text }));
+    this.history.record(username, text, Date.now());
+  }
+
+  /** A message from the server itself (the operator console's /say), under the server's name. */
+  announce(text: string): void {
+    this.say(this.options.name, text);
+  }
+
+  /**
+   * Bans a username (case-insensitive, kept across restarts). A connected holder of the name
+   * is announced to everyone, themself included, then closed with 1008.
+   */
+  ban(rawName: string, message: string): ModerationResult {
+    const username = normalizeUsername(rawName);
+    const problem = validateUsername(username, this.options.limits.usernameMaxLength);
+    if (problem) return { ok: false, code: 'bad_username', text: problem };
+    const key = usernameKey(username);
+    this.bans.add(key, username, message);
+    this.log.info({ user: username, message }, 'username banned');
+    const holder = this.room.get(key);
+    if (holder) {
+      this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason: 'ban', username: holder.username, message }));
+      holder.state = 'closed';
+      this.room.remove(holder);
+      this.stats.connectedUsers = this.room.size;
+      holder.ws.close(CloseCode.policy, 'banned');
+    }
+    return { ok: true, text: `banned "${username}"${holder ? ' and disconnected them' : ''}` };
+  }
+
+  unban(rawName: string): ModerationResult {
+    const username = normalizeUsername(rawName);
+    if (!this.bans.remove(usernameKey(username))) {
+      return { ok: false, code: 'not_banned', text: `"${username}" is not banned` };
+    }
+    this.log.info({ user: username }, 'username unbanned');
+    return { ok: true, text: `unbanned "${username}"` };
   }
 
   rename(conn: Connection, username: string, key: string): void {
@@ -235,6 +301,7 @@ export class ChatHub {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
+    this.history.flush();
     for (const conn of this.sockets) {
       clearTimeout(conn.registrationTimer);
       conn.state = 'closed';

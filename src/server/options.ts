@@ -17,8 +17,17 @@ export interface ChatServerOptions {
   host?: string;
   /** TCP port; default 5000, 0 for an ephemeral port. */
   port?: number;
-  /** The server id announced in PING replies and server_info. */
-  id: number;
+  /**
+   * The server id announced in PING replies and server_info. Without one, the id stored in
+   * the data directory is used, or a random one is chosen and stored.
+   */
+  id?: number;
+  /** Where bans, history, the id and the listing key are kept; in memory only when absent. */
+  dataDir?: string;
+  /** The password of `c2/QUERY op`; without one nobody can become an operator. */
+  opPassword?: string;
+  /** Messages kept in the history table (default 10,000). */
+  historySize?: number;
   name?: string;
   maxUsers?: number;
   limits?: Partial<ChatLimits>;
@@ -33,19 +42,25 @@ export interface ResolvedChatOptions {
   id: number;
   name: string;
   maxUsers: number;
+  historySize: number;
   limits: ChatLimits;
 }
 
 export const DEFAULT_SERVER_NAME = 'Chatter Server';
 export const DEFAULT_CHAT_PORT = 5000;
 
-export function resolveChatOptions(options: ChatServerOptions): ResolvedChatOptions {
+export const DEFAULT_HISTORY_SIZE = 10_000;
+/** The most messages one `history` query returns (contract §6). */
+export const HISTORY_QUERY_MAX = 500;
+
+export function resolveChatOptions(options: ChatServerOptions, id: number): ResolvedChatOptions {
   return {
     host: options.host ?? '0.0.0.0',
     port: options.port ?? DEFAULT_CHAT_PORT,
-    id: options.id,
+    id,
     name: options.name ?? DEFAULT_SERVER_NAME,
     maxUsers: options.maxUsers ?? DEFAULT_LIMITS.maxUsers,
+    historySize: options.historySize ?? DEFAULT_HISTORY_SIZE,
     limits: {
       usernameMaxLength: DEFAULT_LIMITS.usernameMaxLength,
       messageMaxLength: DEFAULT_LIMITS.messageMaxLength,
@@ -59,3 +74,6 @@ export function resolveChatOptions(options: ChatServerOptions): ResolvedChatOpti
     },
   };
 }
+
+/** The ban message when an operator gives none. */
+export const DEFAULT_BAN_MESSAGE = 'banned by an operator';

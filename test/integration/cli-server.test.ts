@@ -1,13 +1,32 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
+
+const dataDir = tempDir();
+const notADirectory = join(dataDir, 'a-file');
+writeFileSync(notADirectory, '');
 
 let proc: C2Process | undefined;
 afterEach(() => proc?.kill('SIGKILL'));
 
 describe('node bin/c2.js server', () => {
   it('logs one ready line, chats, and exits 0 on SIGTERM after closing sockets with 1001', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0', '--id', '7', '--name', 'Test Server']);
+    proc = runC2([
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--id',
+      '7',
+      '--name',
+      'Test Server',
+      '--data-dir',
+      dataDir,
+    ]);
     const line = await proc.waitFor(/listening on ws:\/\//);
     const url = listeningUrl(line);
     expect(JSON.parse(line).msg).toBe(`listening on ${url} (id 7, name "Test Server")`);
@@ -28,14 +47,19 @@ describe('node bin/c2.js server', () => {
   });
 
   it('exits 0 on SIGINT', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0']);
+    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
     await proc.waitFor(/listening on/);
     proc.kill('SIGINT');
     expect(await proc.exited()).toBe(0);
   });
 
   it('reads flags from C2_* environment variables', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1'], { C2_PORT: '0', C2_ID: '42', C2_NAME: 'From Env' });
+    proc = runC2(['server', '--host', '127.0.0.1'], {
+      C2_PORT: '0',
+      C2_ID: '42',
+      C2_NAME: 'From Env',
+      C2_DATA_DIR: dataDir,
+    });
     const line = await proc.waitFor(/listening on/);
     expect(JSON.parse(line).msg).toMatch(/\(id 42, name "From Env"\)$/);
   });
@@ -48,9 +72,11 @@ describe('node bin/c2.js server', () => {
     [['server', '--bogus'], /unknown option '--bogus'/],
     [['server', '--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
     [['server', '--tls-cert', '/nonexistent.pem', '--tls-key', '/nonexistent.key'], /cannot read the TLS files/],
+    [['server', '--history-size', 'lots'], /the history size must be a whole number/],
+    [['server', '--data-dir', `${notADirectory}/sub`], /^c2: .*(ENOTDIR|not a directory)/im],
     [['nonsense'], /unknown command 'nonsense'/],
   ])('refuses bad input %j with a readable error and a non-zero exit', async (args, message) => {
-    proc = runC2(args);
+    proc = runC2(args.includes('--data-dir') ? args : [...args, '--data-dir', dataDir]);
     const code = await proc.exited();
     expect(code).not.toBe(0);
     const err = proc.stderr.join('\n');
@@ -59,10 +85,10 @@ describe('node bin/c2.js server', () => {
   });
 
   it('says so plainly when the port is taken', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0']);
+    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
     const url = listeningUrl(await proc.waitFor(/listening on/));
     const port = new URL(url).port;
-    const second = runC2(['server', '--host', '127.0.0.1', '--port', port]);
+    const second = runC2(['server', '--host', '127.0.0.1', '--port', port, '--data-dir', tempDir()]);
     expect(await second.exited()).toBe(1);
     expect(second.stderr.join('\n')).toMatch(/already in use/);
     expect(second.stderr.join('\n')).not.toMatch(/\bat .*\.js:\d+/);

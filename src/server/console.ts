@@ -1,0 +1,94 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { validateMessageText } from '../protocol/rules.js';
+import type { ChatHub, ModerationResult } from './hub.js';
+import { DEFAULT_BAN_MESSAGE } from './options.js';
+
+interface ConsoleCommand {
+  usage: string;
+  description: string;
+  run(hub: ChatHub, rest: string): string;
+}
+
+function show(result: ModerationResult): string {
+  return result.ok ? result.text : `error: ${result.text}`;
+}
+
+/** First word, and the rest of the line after one space. */
+function splitWord(rest: string): [string, string] {
+  const trimmed = rest.trimStart();
+  const space = trimmed.indexOf(' ');
+  return space === -1 ? [trimmed, ''] : [trimmed.slice(0, space), trimmed.slice(space + 1)];
+}
+
+const COMMANDS = {
+  '/ban': {
+    usage: '/ban NAME [message]',
+    description: 'ban a username and disconnect its holder',
+    run(hub, rest) {
+      const [name, message] = splitWord(rest);
+      if (!name) return 'usage: /ban NAME [message]';
+      return show(hub.ban(name, message.trim() ? message : DEFAULT_BAN_MESSAGE));
+    },
+  },
+  '/unban': {
+    usage: '/unban NAME',
+    description: 'lift a ban',
+    run(hub, rest) {
+      const name = rest.trim();
+      if (!name) return 'usage: /unban NAME';
+      return show(hub.unban(name));
+    },
+  },
+  '/users': {
+    usage: '/users',
+    description: 'list connected users, in join order',
+    run(hub) {
+      const names = hub.room.usernames();
+      return names.length === 0 ? 'no users connected' : `${names.length} connected: ${names.join(', ')}`;
+    },
+  },
+  '/say': {
+    usage: '/say TEXT',
+    description: "send a message to everyone, under the server's name",
+    run(hub, rest) {
+      const problem = validateMessageText(rest, hub.options.limits.messageMaxLength);
+      if (problem) return `error: ${problem}`;
+      hub.announce(rest);
+      return `sent as "${hub.options.name}"`;
+    },
+  },
+  '/help': {
+    usage: '/help',
+    description: 'this list',
+    run() {
+      return [...TABLE.values()].map((c) => `  ${c.usage.padEnd(22)} ${c.description}`).join('\n');
+    },
+  },
+} satisfies Record<string, ConsoleCommand>;
+
+const TABLE: ReadonlyMap<string, ConsoleCommand> = new Map(Object.entries(COMMANDS));
+
+/** Runs one console line and returns what to print. */
+export function runConsoleLine(hub: ChatHub, line: string): string | undefined {
+  const trimmed = line.trim();
+  if (trimmed === '') return undefined;
+  const [word, rest] = splitWord(trimmed);
+  const command = TABLE.get(word);
+  if (!command) return `unknown command "${word}": /help lists them`;
+  return command.run(hub, rest);
+}
+
+/**
+ * The operator console: one command per line on `input`, answers on `output`. Closing the
+ * input (end of file) only ends the console, never the server.
+ */
+export function attachConsole(hub: ChatHub, input: Readable, output: Writable): () => void {
+  const rl = createInterface({ input, terminal: false });
+  output.write('operator console ready: /help lists the commands\n');
+  rl.on('line', (line) => {
+    const answer = runConsoleLine(hub, line);
+    if (answer !== undefined) output.write(`${answer}\n`);
+  });
+  return () => rl.close();
+}

@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface StoredBan {
+  nameKey: string;
+  username: string;
+  message: string;
+  bannedAt: number;
+}
+
+export interface StoredMessage {
+  username: string;
+  text: string;
+  time: number;
+}
+
+/** Schema versions, applied in order; PRAGMA user_version records how far a file is. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE bans (name_key TEXT PRIMARY KEY, username TEXT NOT NULL, message TEXT NOT NULL, banned_at INTEGER NOT NULL);
+   CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL, text TEXT NOT NULL, time INTEGER NOT NULL);`,
+];
+
+/**
+ * The chat server's durable state in one SQLite file (`<data dir>/server.db`, WAL): its id,
+ * its listing key, bans and message history. Synchronous (better-sqlite3), so handlers stay
+ * synchronous and the ordering promise needs no queue; the one frequent write, history, is
+ * batched by history.ts.
+ */
+export class ServerStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  /** Opens (creating if needed) `<dataDir>/server.db`, or an in-memory store when dataDir is undefined. */
+  constructor(dataDir?: string) {
+    if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'server.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.stmts = {
+      getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
+      deleteMeta: this.db.prepare('DELETE FROM meta WHERE key = ?'),
+      bans: this.db.prepare<[], { name_key: string; username: string; message: string; banned_at: number }>(
+        'SELECT name_key, username, message, banned_at FROM bans',
+      ),
+      addBan: this.db.prepare(
+        'INSERT INTO bans (name_key, username, message, banned_at) VALUES (?, ?, ?, ?) ON CONFLICT(name_key) DO UPDATE SET username = excluded.username, message = excluded.message, banned_at = excluded.banned_at',
+      ),
+      removeBan: this.db.prepare('DELETE FROM bans WHERE name_key = ?'),
+      recent: this.db.prepare<[number], StoredMessage>(
+        'SELECT username, text, time FROM (SELECT seq, username, text, time FROM history ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+      ),
+      insertMessage: this.db.prepare('INSERT INTO history (username, text, time) VALUES (?, ?, ?)'),
+      trim: this.db.prepare('DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM history) - ?'),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  deleteMeta(key: string): void {
+    this.stmts.deleteMeta.run(key);
+  }
+
+  loadBans(): StoredBan[] {
+    return this.stmts.bans.all().map((r) => ({
+      nameKey: r.name_key,
+      username: r.username,
+      message: r.message,
+      bannedAt: r.banned_at,
+    }));
+  }
+
+  addBan(ban: StoredBan): void {
+    this.stmts.addBan.run(ban.nameKey, ban.username, ban.message, ban.bannedAt);
+  }
+
+  removeBan(nameKey: string): void {
+    this.stmts.removeBan.run(nameKey);
+  }
+
+  /** The last `n` messages, oldest first. */
+  recentMessages(n: number): StoredMessage[] {
+    return this.stmts.recent.all(n);
+  }
+
+  /** Appends messages in one transaction and keeps only the newest `keep`. */
+  appendMessages(messages: readonly StoredMessage[], keep: number): void {
+    this.db.transaction(() => {
+      for (const m of messages) this.stmts.insertMessage.run(m.username, m.text, m.time);
+      this.stmts.trim.run(keep);
+    })();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

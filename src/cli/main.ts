@@ -1,6 +1,10 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { listingCommand } from './listing-command.js';
+import { localCommand } from './local-command.js';
+import { pingCommand } from './ping-command.js';
 import { serverCommand } from './server-command.js';
+import { serversCommand } from './servers-command.js';
 
 /** `c2 <subcommand>`: the command line of contract §9. */
 export async function main(argv: string[]): Promise<void> {
@@ -8,7 +12,11 @@ export async function main(argv: string[]): Promise<void> {
     .description('Chatter: c2 chat server, listing server and clients')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .addCommand(serverCommand());
+    .addCommand(serverCommand())
+    .addCommand(listingCommand())
+    .addCommand(serversCommand())
+    .addCommand(pingCommand())
+    .addCommand(localCommand());
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { parseServerId } from '../protocol/rules.js';
+import { formatHostPort, parseAddress } from '../listing/address/parse.js';
+import { parseServerId, validateServerName } from '../protocol/rules.js';
 
 /** Argument parsers for commander: each throws a readable InvalidArgumentError. */
 
@@ -30,4 +31,45 @@ export function nonEmpty(what: string): (value: string) => string {
     if (value.trim().length === 0) throw new InvalidArgumentError(`${what} may not be empty.`);
     return value;
   };
+}
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['', '0', 'false', 'no', 'off']);
+
+/**
+ * The value of a boolean flag's environment variable (commander only checks that it is
+ * set): 1/true/yes/on or 0/false/no/off (or empty), case-insensitively.
+ */
+export function envBoolean(name: string, value: string | undefined): boolean {
+  const word = (value ?? '').trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new InvalidArgumentError(`${name} must be 1, true, yes, on, or 0, false, no, off (it is "${value}").`);
+}
+
+export function serverName(value: string): string {
+  const problem = validateServerName(value);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  return value;
+}
+
+/** `host:port` or `[IPv6]:port`, as the listing accepts it. */
+export function hostPort(value: string): string {
+  const hp = parseAddress(value.trim());
+  if (hp === null) throw new InvalidArgumentError('expected HOST:PORT, or [IPv6]:PORT (for example 203.0.113.5:5000).');
+  return formatHostPort(hp);
+}
+
+/** An http:// or https:// base URL (a listing server). */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InvalidArgumentError('expected an http:// or https:// URL, for example http://localhost:8080.');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`expected an http:// or https:// URL, not ${url.protocol}//.`);
+  }
+  return url.href.replace(/\/$/, '');
 }

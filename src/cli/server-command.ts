@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startChatServer } from '../server/chat-server.js';
 import { attachConsole } from '../server/console.js';
-import { DEFAULT_HISTORY_SIZE, DEFAULT_SERVER_NAME } from '../server/options.js';
+import { DEFAULT_HISTORY_SIZE, DEFAULT_LISTING_HEARTBEAT_MS, DEFAULT_SERVER_NAME } from '../server/options.js';
 import { createLogger } from './logger.js';
-import { integerIn, nonEmpty, port, serverId } from './parse.js';
+import { hostPort, httpUrl, integerIn, nonEmpty, port, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
 
 interface ServerFlags {
@@ -14,6 +14,9 @@ interface ServerFlags {
   name: string;
   maxUsers: number;
   dataDir: string;
+  listing?: string;
+  publicAddress?: string;
+  listingHeartbeat: number;
   opPassword?: string;
   historySize: number;
   console?: boolean;
@@ -37,7 +40,7 @@ export function serverCommand(): Command {
       new Option('--name <name>', 'server name, sent in ACKNOWLEDGE')
         .env('C2_NAME')
         .default(DEFAULT_SERVER_NAME)
-        .argParser(nonEmpty('the server name')),
+        .argParser(serverName),
     )
     .addOption(
       new Option('--max-users <n>', 'most users connected at once')
@@ -49,6 +52,18 @@ export function serverCommand(): Command {
       new Option('--data-dir <dir>', 'where the server keeps its id, bans, history and listing key')
         .env('C2_DATA_DIR')
         .default('./c2-data'),
+    )
+    .addOption(new Option('--listing <url>', 'register with this listing server').env('C2_LISTING').argParser(httpUrl))
+    .addOption(
+      new Option('--public-address <host:port>', 'the address the listing should dial (default: found from the route)')
+        .env('C2_PUBLIC_ADDRESS')
+        .argParser(hostPort),
+    )
+    .addOption(
+      new Option('--listing-heartbeat <ms>', 'update the listing at least this often')
+        .env('C2_LISTING_HEARTBEAT')
+        .default(DEFAULT_LISTING_HEARTBEAT_MS)
+        .argParser(integerIn(100, 86_400_000, 'the listing heartbeat')),
     )
     .addOption(
       new Option('--op-password <password>', 'password of c2/QUERY op (default: nobody can become an operator)')
@@ -82,6 +97,15 @@ export function serverCommand(): Command {
           opPassword: flags.opPassword,
           historySize: flags.historySize,
           tls,
+          ...(flags.listing
+            ? {
+                listing: {
+                  url: flags.listing,
+                  heartbeatMs: flags.listingHeartbeat,
+                  ...(flags.publicAddress ? { publicAddress: flags.publicAddress } : {}),
+                },
+              }
+            : {}),
         },
         log,
       );

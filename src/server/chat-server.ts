@@ -7,7 +7,13 @@ import { WebSocketServer } from 'ws';
 import { registerWebClient } from '../http/web-client.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
-import { type ChatServerOptions, type ResolvedChatOptions, resolveChatOptions } from './options.js';
+import {
+  type ChatServerOptions,
+  DEFAULT_LISTING_HEARTBEAT_MS,
+  type ResolvedChatOptions,
+  resolveChatOptions,
+} from './options.js';
+import { ListingRegistrar } from './registration/registrar.js';
 import { resolveServerId } from './server-id.js';
 import { ServerStore } from './store.js';
 
@@ -16,6 +22,8 @@ export interface ChatServer {
   readonly options: ResolvedChatOptions;
   /** The durable state (id, bans, history, listing key). */
   readonly store: ServerStore;
+  /** The listing registration, when started with `listing`. */
+  readonly registrar: ListingRegistrar | undefined;
   /** The bound port (useful with port 0). */
   readonly port: number;
   /** `ws://host:port` (or `wss://`) as bound. */
@@ -87,15 +95,36 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     `listening on ${url} (id ${resolved.id}, name ${JSON.stringify(resolved.name)})`,
   );
 
+  let registrar: ListingRegistrar | undefined;
+  if (options.listing) {
+    registrar = new ListingRegistrar({
+      listingUrl: options.listing.url,
+      serverId: resolved.id,
+      ...(options.listing.publicAddress ? { publicAddress: options.listing.publicAddress } : {}),
+      boundHost: resolved.host,
+      port,
+      heartbeatMs: options.listing.heartbeatMs ?? DEFAULT_LISTING_HEARTBEAT_MS,
+      store,
+      log,
+      snapshot: () => ({ serverName: resolved.name, maxUsers: resolved.maxUsers, connectedUsers: hub.room.size }),
+    });
+    const r = registrar;
+    hub.onUsersChanged = () => r.countChanged();
+    registrar.start();
+  }
+
   let closing: Promise<void> | undefined;
   return {
     hub,
     store,
+    registrar,
     options: resolved,
     port,
     url,
     close() {
       closing ??= (async () => {
+        // Unregister first (bounded in time), while users are still being served.
+        await registrar?.stop();
         hub.close();
         const deadline = Date.now() + SHUTDOWN_GRACE_MS;
         while (hub.openSockets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

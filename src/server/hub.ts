@@ -51,6 +51,8 @@ export class ChatHub {
   private readonly serverNameKey: string;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Called whenever the number of connected users changes (the listing registration listens). */
+  onUsersChanged: (() => void) | undefined;
 
   constructor(
     readonly options: ResolvedChatOptions,
@@ -180,7 +182,7 @@ export class ChatHub {
     conn.username = username;
     conn.nameKey = key;
     this.room.add(conn);
-    this.stats.connectedUsers = this.room.size;
+    this.usersChanged();
     this.acknowledge(conn, this.options.name);
     this.broadcast(formatServerMessage({ type: 'CONNECT', username }), conn);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
@@ -213,7 +215,7 @@ export class ChatHub {
       this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason: 'ban', username: holder.username, message }));
       holder.state = 'closed';
       this.room.remove(holder);
-      this.stats.connectedUsers = this.room.size;
+      this.usersChanged();
       holder.ws.close(CloseCode.policy, 'banned');
     }
     return { ok: true, text: `banned "${username}"${holder ? ' and disconnected them' : ''}` };
@@ -240,6 +242,11 @@ export class ChatHub {
     this.log.info({ from: old, to: username }, 'user renamed');
   }
 
+  private usersChanged(): void {
+    this.stats.connectedUsers = this.room.size;
+    this.onUsersChanged?.();
+  }
+
   /**
    * Removes a connected user and tells everyone still connected why. `disconnect` closes
    * the socket with 1000; `lost_connection` is for sockets already gone or being dropped.
@@ -249,7 +256,7 @@ export class ChatHub {
     conn.state = 'closed';
     clearTimeout(conn.registrationTimer);
     if (wasConnected && this.room.remove(conn)) {
-      this.stats.connectedUsers = this.room.size;
+      this.usersChanged();
       this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
       this.log.info({ user: conn.username, reason }, 'user left');
     }

@@ -32,6 +32,14 @@ export interface ChatServerOptions {
   maxUsers?: number;
   limits?: Partial<ChatLimits>;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Register with a listing server and keep the entry current (contract §8). */
+  listing?: {
+    url: string;
+    /** host:port the listing should dial (default: found from the route to the listing). */
+    publicAddress?: string;
+    /** A PUT at least this often (default 60 s). */
+    heartbeatMs?: number;
+  };
   /** Directory of the built web client; a placeholder page is served when it is absent. */
   webRoot?: string;
 }
@@ -77,3 +85,6 @@ export function resolveChatOptions(options: ChatServerOptions, id: number): Reso
 
 /** The ban message when an operator gives none. */
 export const DEFAULT_BAN_MESSAGE = 'banned by an operator';
+
+/** The listing heartbeat of contract §8. */
+export const DEFAULT_LISTING_HEARTBEAT_MS = 60_000;

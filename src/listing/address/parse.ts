@@ -1,0 +1,84 @@
+/**
+ * The `address` property: `host:port`, with an IPv6 host in brackets (`[addr]:port`).
+ * Parsed strictly and put in one canonical form, so that two spellings of one address
+ * compare equal (the re-registration rule compares addresses).
+ */
+import { isIPv6 } from 'node:net';
+
+export type HostKind = 'ipv4' | 'ipv6' | 'name';
+
+export interface HostPort {
+  /** Canonical host: dotted IPv4, compressed lower-case IPv6 (no brackets), or a lower-case name. */
+  host: string;
+  kind: HostKind;
+  port: number;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const PORT = /^[1-9][0-9]{0,4}$/;
+
+export function isIPv4Literal(text: string): boolean {
+  return IPV4.test(text);
+}
+
+/** Canonical text of an IP literal (IPv4 dotted, IPv6 compressed); null if not one. */
+export function canonicalIp(text: string): string | null {
+  if (IPV4.test(text)) return text;
+  if (!isIPv6(text) || text.includes('%')) return null;
+  const v6 = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  // An IPv4-mapped IPv6 address is that IPv4 address (dual-stack sockets report them).
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (mapped) {
+    const hi = Number.parseInt(mapped[1] as string, 16);
+    const lo = Number.parseInt(mapped[2] as string, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return v6;
+}
+
+function isHostName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  // A name ending in an all-numeric label ("1.2.3", "256.1.1.1") is a malformed IP, not a name.
+  if (/^[0-9]+$/.test(labels[labels.length - 1] as string)) return false;
+  return labels.every((label) => LABEL.test(label));
+}
+
+/** Parses `host:port`; null when malformed. */
+export function parseAddress(text: string): HostPort | null {
+  if (text.length > 300) return null;
+  let hostText: string;
+  let portText: string;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']:');
+    if (end === -1) return null;
+    hostText = text.slice(1, end);
+    portText = text.slice(end + 2);
+    if (!isIPv6(hostText) || hostText.includes('%')) return null;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon <= 0) return null;
+    hostText = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (hostText.includes(':')) return null; // bare IPv6 needs brackets
+  }
+  if (!PORT.test(portText)) return null;
+  const port = Number(portText);
+  if (port > 65_535) return null;
+
+  const ip = canonicalIp(hostText);
+  if (ip !== null) return { host: ip, kind: ip.includes(':') ? 'ipv6' : 'ipv4', port };
+  if (text.startsWith('[')) return null;
+  const name = hostText.toLowerCase();
+  return isHostName(name) ? { host: name, kind: 'name', port } : null;
+}
+
+/** `host:port`, or `[v6]:port`. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function formatHostPort(hp: HostPort): string {
+  return formatAddress(hp.host, hp.port);
+}

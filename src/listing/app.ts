@@ -1,0 +1,116 @@
+/**
+ * The listing's Fastify application (contract §7): plugins, body parsing, CORS, rate
+ * limiting, OpenAPI at /docs, the /servers routes, /healthz, /metrics and the web client.
+ */
+
+import type { Socket } from 'node:net';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { registerWebClient } from '../http/web-client.js';
+import type { ListingContext } from './context.js';
+import { registerDocs } from './docs.js';
+import { installErrorHandling } from './error-handler.js';
+import { ApiError } from './errors.js';
+import { opsRoutes } from './routes/ops.js';
+import { readRoutes } from './routes/read.js';
+import { registerRoute } from './routes/register.js';
+import { removeRoute } from './routes/remove.js';
+import { updateRoute } from './routes/update.js';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export async function buildListingApp(ctx: ListingContext): Promise<FastifyInstance> {
+  const { options, log } = ctx;
+  const app = Fastify({
+    // Per-request lines (info) stay out of the log; the listing logs its own events.
+    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }),
+    // Behind one reverse proxy: the caller is the address that proxy saw, i.e. the last
+    // X-Forwarded-For entry (earlier entries are whatever the client chose to send).
+    trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
+    bodyLimit: options.bodyLimitBytes,
+    // A request must arrive whole within this time (slow senders cannot hold sockets).
+    requestTimeout: 30_000,
+    // While closing, requests still in flight are answered normally (the store closes last).
+    return503OnClosing: false,
+    // A long id is an invalid id (400), not a URI error.
+    routerOptions: { maxParamLength: 1000 },
+    clientErrorHandler: answerMalformedHttp,
+    ajv: {
+      // Unknown properties and wrongly typed values are refused, never dropped or coerced.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
+
+  installErrorHandling(app, log);
+  installJsonOnly(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+  });
+
+  // CORS: any origin may read (GET/HEAD); nothing else is offered to browsers.
+  await app.register(fastifyCors, {
+    delegator: (request: FastifyRequest, callback) =>
+      callback(
+        null,
+        READ_METHODS.has(request.method)
+          ? { origin: '*', methods: ['GET', 'HEAD'], exposedHeaders: ['ETag'], maxAge: 600 }
+          : { origin: false },
+      ),
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (request, context) =>
+      new ApiError('rate_limited', `too many registrations from ${request.ip}; retry in ${context.after}`, 429),
+  });
+  await registerDocs(app);
+
+  await app.register(readRoutes, { ctx });
+  await app.register(registerRoute, { ctx });
+  await app.register(updateRoute, { ctx });
+  await app.register(removeRoute, { ctx });
+  await app.register(opsRoutes, { ctx });
+  await app.register(async (child) => registerWebClient(child, options.webRoot));
+  return app;
+}
+
+/**
+ * Requests Node cannot even parse (garbage, oversized headers) still get the JSON error
+ * shape, then the connection is closed.
+ */
+function answerMalformedHttp(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request did not arrive in time']
+        : [400, 'Bad Request', 'malformed HTTP request'];
+  const body = JSON.stringify({ error: 'bad_request', message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Bodies are JSON (`application/json`) or absent. An empty JSON body counts as absent
+ * (every property is optional); other media types get 415.
+ */
+function installJsonOnly(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+}

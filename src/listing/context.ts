@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { AddressPolicy } from './address/policy.js';
+import type { ListCache } from './list-cache.js';
+import type { ListingMetrics } from './metrics.js';
+import type { ResolvedListingOptions } from './options.js';
+import type { ListingStore } from './store/types.js';
+import type { Verifier } from './verify.js';
+
+/** What the routes share: built once per listing server. */
+export interface ListingContext {
+  options: ResolvedListingOptions;
+  store: ListingStore;
+  cache: ListCache;
+  policy: AddressPolicy;
+  verify: Verifier;
+  metrics: ListingMetrics;
+  log: Logger;
+}

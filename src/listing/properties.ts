@@ -1,0 +1,50 @@
+/**
+ * The property rules of contract §7 that the JSON schema cannot state, and the merging
+ * of a request's properties with defaults (POST) or the stored values (PUT).
+ */
+import { codePointLength } from '../protocol/rules.js';
+import { type HostPort, parseAddress } from './address/parse.js';
+import { ApiError } from './errors.js';
+import { DEFAULT_MAX_USERS, DEFAULT_SERVER_NAME, MAX_MAX_USERS, type ServerProperties } from './schemas.js';
+
+const CONTROL = /\p{Cc}/u;
+const ONLY_WHITE_SPACE = /^\p{White_Space}*$/u;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function invalid(message: string): ApiError {
+  return new ApiError('invalid_property', message);
+}
+
+export function checkServerName(name: string): string {
+  const length = codePointLength(name);
+  if (length < 1 || length > 64) throw invalid('"serverName" must be 1 to 64 characters');
+  if (CONTROL.test(name) || LONE_SURROGATE.test(name)) {
+    throw invalid('"serverName" may not contain control characters');
+  }
+  if (ONLY_WHITE_SPACE.test(name)) throw invalid('"serverName" may not be only white space');
+  return name;
+}
+
+export function checkAddressSyntax(text: string): HostPort {
+  const hp = parseAddress(text);
+  if (hp === null) {
+    throw invalid('"address" must be host:port (an IPv6 host in brackets: [2001:db8::1]:5000), port 1 to 65535');
+  }
+  return hp;
+}
+
+export function checkUserCounts(connectedUsers: number, maxUsers: number): void {
+  if (maxUsers < 1 || maxUsers > MAX_MAX_USERS) throw invalid('"maxUsers" must be a whole number from 1 to 1000000');
+  if (connectedUsers < 0 || connectedUsers > maxUsers) {
+    throw invalid(`"connectedUsers" must be a whole number from 0 to maxUsers (${maxUsers})`);
+  }
+}
+
+/** The entry a POST describes: the body's properties, defaults for the rest (address aside). */
+export function withDefaults(body: ServerProperties): { serverName: string; connectedUsers: number; maxUsers: number } {
+  const serverName = checkServerName(body.serverName ?? DEFAULT_SERVER_NAME);
+  const maxUsers = body.maxUsers ?? DEFAULT_MAX_USERS;
+  const connectedUsers = body.connectedUsers ?? 0;
+  checkUserCounts(connectedUsers, maxUsers);
+  return { serverName, connectedUsers, maxUsers };
+}

@@ -1,0 +1,102 @@
+/**
+ * Starting and stopping a listing server: open (and migrate) the store, build the app,
+ * start the liveness checker, listen, and log one line naming the address.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AddressPolicy } from './address/policy.js';
+import { buildListingApp } from './app.js';
+import type { ListingContext } from './context.js';
+import { ListCache } from './list-cache.js';
+import { LivenessChecker } from './liveness.js';
+import { createListingMetrics } from './metrics.js';
+import { type ListingOptions, type ResolvedListingOptions, resolveListingOptions } from './options.js';
+import { openStore } from './store/open.js';
+import type { ListingStore } from './store/types.js';
+import { createVerifier } from './verify.js';
+
+export interface ListingServer {
+  readonly app: FastifyInstance;
+  readonly store: ListingStore;
+  readonly checker: LivenessChecker;
+  readonly options: ResolvedListingOptions;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** `http://host:port` (or `https://`) as bound. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const RESOLVE_TIMEOUT_MS = 5000;
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startListingServer(options: ListingOptions = {}, logger?: Logger): Promise<ListingServer> {
+  const resolved = resolveListingOptions(options);
+  const log = logger ?? pino({ level: 'silent' });
+  const store = await openStore(resolved.db, log);
+
+  const cache = new ListCache(store);
+  const metrics = createListingMetrics(store, cache);
+  const policy = new AddressPolicy({
+    allowPrivateAddresses: resolved.allowPrivateAddresses,
+    anyAddress: resolved.anyAddress,
+    resolveTimeoutMs: RESOLVE_TIMEOUT_MS,
+    ...(resolved.resolve ? { resolve: resolved.resolve } : {}),
+  });
+  const verify = createVerifier({ timeoutMs: resolved.pingTimeoutMs, maxBytes: resolved.pingMaxBytes });
+  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, log };
+  const checker = new LivenessChecker({
+    store,
+    policy,
+    verify,
+    intervalMs: resolved.checkIntervalMs,
+    maxFailures: resolved.maxFailures,
+    concurrency: resolved.checkConcurrency,
+    leaseMs: RESOLVE_TIMEOUT_MS + resolved.pingTimeoutMs + 5000,
+    log,
+    now: resolved.now,
+    onOutcome: (outcome) => metrics.check(outcome),
+  });
+
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildListingApp(ctx);
+    await app.listen({ host: resolved.host, port: resolved.port });
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+  if (resolved.liveness) checker.start();
+
+  const { port } = app.server.address() as AddressInfo;
+  const url = `${resolved.tls ? 'https' : 'http'}://${formatHost(resolved.host)}:${port}`;
+  log.info(
+    { url, store: store.kind, db: store.description },
+    `listening on ${url} (${store.kind} store: ${store.description})`,
+  );
+
+  const listening = app;
+  let closing: Promise<void> | undefined;
+  return {
+    app: listening,
+    store,
+    checker,
+    options: resolved,
+    port,
+    url,
+    close() {
+      closing ??= (async () => {
+        await checker.stop();
+        await listening.close();
+        await store.close();
+        log.info('listing server closed');
+      })();
+      return closing;
+    },
+  };
+}

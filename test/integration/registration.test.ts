@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ListingServer } from '../../src/listing/index.js';
+import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import type { ChatServerOptions } from '../../src/server/options.js';
+import { eventually, freePort, listServers, startTestListing } from '../helpers/listing.js';
+import { tempDir } from '../helpers/tmp.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+});
+
+async function listing(dir = tempDir(), port = 0): Promise<ListingServer> {
+  const l = await startTestListing(dir, { port, checkIntervalMs: 60_000 });
+  cleanups.push(() => l.close());
+  return l;
+}
+
+async function chat(listingUrl: string, options: Partial<ChatServerOptions> = {}): Promise<ChatServer> {
+  const { listing: listingOptions, ...rest } = options;
+  const c = await startChatServer({
+    host: '127.0.0.1',
+    port: 0,
+    id: 7,
+    name: 'Registered',
+    listing: { url: listingUrl, heartbeatMs: 60_000, ...listingOptions },
+    ...rest,
+  });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+describe('chat server ⇄ listing', () => {
+  it('registers at start with its name, address and counts', async () => {
+    const l = await listing();
+    const c = await chat(l.url, { maxUsers: 12 });
+    const [entry] = await eventually(async () => {
+      const s = await listServers(l.url);
+      return s.length ? s : undefined;
+    });
+    expect(entry).toEqual({
+      id: 7,
+      displayName: 'Registered',
+      address: `127.0.0.1:${c.port}`,
+      connectedUsers: 0,
+      maxUsers: 12,
+    });
+    expect(c.registrar?.state).toBe('registered');
+  });
+
+  it('updates the count, coalescing a burst of joins into far fewer PUTs, ending on the right count', async () => {
+    const l = await listing();
+    const c = await chat(l.url);
+    await eventually(() => (c.registrar?.state === 'registered' ? true : undefined));
+    const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => TestClient.connect(c.url, `user${i}`)));
+    cleanups.push(async () => clients.forEach((x) => x.close()));
+    await eventually(async () => ((await listServers(l.url))[0]?.connectedUsers === 20 ? true : undefined));
+    expect(c.registrar?.requests.PUT).toBeLessThanOrEqual(3);
+    // Leaving is reported too.
+    for (const x of clients.slice(0, 5)) x.close();
+    await eventually(async () => ((await listServers(l.url))[0]?.connectedUsers === 15 ? true : undefined));
+  });
+
+  it('sends a heartbeat PUT even when nothing changes', async () => {
+    const l = await listing();
+    const c = await chat(l.url, { listing: { url: l.url, heartbeatMs: 150 } });
+    await eventually(() => ((c.registrar?.requests.PUT ?? 0) >= 3 ? true : undefined), 5000);
+  });
+
+  it('unregisters on close', async () => {
+    const l = await listing();
+    const c = await chat(l.url);
+    await eventually(async () => ((await listServers(l.url)).length === 1 ? true : undefined));
+    await c.close();
+    expect(await listServers(l.url)).toEqual([]);
+  });
+
+  it('does not hang its shutdown on a dead listing', async () => {
+    const l = await listing();
+    const c = await chat(l.url);
+    await eventually(() => (c.registrar?.state === 'registered' ? true : undefined));
+    await l.close();
+    const started = Date.now();
+    await c.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('registers as soon as a listing that was down at start comes up', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const c = await chat(url);
+    // Chat works meanwhile.
+    const a = await TestClient.connect(c.url, 'alice');
+    a.send('c2/MSG still chatting');
+    expect(await a.next()).toBe('c2/MSG alice; still chatting');
+    a.close();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(c.registrar?.state).toBe('unregistered');
+    await listing(dir, port);
+    await eventually(async () => ((await listServers(url)).length === 1 ? true : undefined), 10_000);
+  });
+
+  it('registers again when the listing restarts with an empty database', async () => {
+    const port = await freePort();
+    const first = await startTestListing(tempDir(), { port });
+    const c = await chat(first.url, { listing: { url: first.url, heartbeatMs: 200 } });
+    await eventually(async () => ((await listServers(first.url)).length === 1 ? true : undefined));
+    const postsBefore = c.registrar?.requests.POST ?? 0;
+    await first.close();
+    const second = await listing(tempDir(), port);
+    await eventually(async () => ((await listServers(second.url)).length === 1 ? true : undefined), 10_000);
+    expect(c.registrar?.requests.POST).toBe(postsBefore + 1);
+  });
+
+  it('reuses its key after a restart with the same data directory: one entry, no new POST', async () => {
+    const l = await listing();
+    const dataDir = tempDir();
+    const first = await startChatServer({
+      host: '127.0.0.1',
+      port: 0,
+      id: 99,
+      dataDir,
+      listing: { url: l.url, heartbeatMs: 60_000 },
+    });
+    await eventually(() => (first.registrar?.state === 'registered' ? true : undefined));
+    // Simulate a crash: stop the registrar's timers without a DELETE, then free the port.
+    const port = first.port;
+    (first.registrar as unknown as { state: string }).state = 'stopped';
+    await first.close();
+    expect((await listServers(l.url)).map((s) => s.id)).toEqual([99]);
+
+    const second = await startChatServer({
+      host: '127.0.0.1',
+      port,
+      dataDir,
+      listing: { url: l.url, heartbeatMs: 60_000 },
+    });
+    cleanups.push(() => second.close());
+    expect(second.options.id).toBe(99);
+    await eventually(() => (second.registrar?.state === 'registered' ? true : undefined));
+    expect(second.registrar?.requests).toMatchObject({ POST: 0, PUT: 1 });
+    expect((await listServers(l.url)).map((s) => s.id)).toEqual([99]);
+  });
+
+  it('keeps serving, unlisted, when another server holds its id (409)', async () => {
+    const l = await listing();
+    await chat(l.url);
+    await eventually(async () => ((await listServers(l.url)).length === 1 ? true : undefined));
+    const twin = await chat(l.url);
+    await eventually(() => ((twin.registrar?.requests.POST ?? 0) >= 1 && twin.registrar?.state === 'unregistered' ? true : undefined));
+    const a = await TestClient.connect(twin.url, 'alice');
+    a.send('c2/PING');
+    expect(await a.next()).toBe('c2/PING 7');
+    a.close();
+    const entries = await listServers(l.url);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.address).not.toBe(`127.0.0.1:${twin.port}`);
+  });
+});

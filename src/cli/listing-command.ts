@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command, type InvalidArgumentError, Option } from 'commander';
 import { startListingServer } from '../listing/index.js';
 import { DEFAULT_CHECK_INTERVAL_MS, DEFAULT_LISTING_PORT, DEFAULT_MAX_FAILURES } from '../listing/options.js';
@@ -6,6 +5,7 @@ import { DEFAULT_DB_FILE } from '../listing/store/open.js';
 import { createLogger } from './logger.js';
 import { envBoolean, integerIn, nonEmpty, port } from './parse.js';
 import { onShutdownSignal } from './signals.js';
+import { readTlsFlags } from './tls.js';
 
 interface ListingFlags {
   host: string;
@@ -83,11 +83,10 @@ export function listingCommand(): Command {
           command.error(`error: ${(err as InvalidArgumentError).message}`);
         }
       }
-      if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
-        command.error('error: --tls-cert and --tls-key go together.');
-      const tls = flags.tlsCert && flags.tlsKey ? readTls(command, flags.tlsCert, flags.tlsKey) : undefined;
+      const tls = readTlsFlags(command, flags);
       const log = createLogger('c2-listing');
-      const listing = await startListingServer(
+      // Signals are handled from before the ready line, so a signal right after it is clean.
+      const starting = startListingServer(
         {
           host: flags.host,
           port: flags.port,
@@ -101,14 +100,7 @@ export function listingCommand(): Command {
         },
         log,
       );
-      onShutdownSignal(log, () => listing.close());
+      onShutdownSignal(log, async () => (await starting).close());
+      await starting;
     });
-}
-
-function readTls(command: Command, certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
-  try {
-    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-  } catch (err) {
-    return command.error(`error: cannot read the TLS files: ${(err as Error).message}`);
-  }
 }

@@ -49,7 +49,7 @@ export function envBoolean(name: string, value: string | undefined): boolean {
 
 export function serverName(value: string): string {
   const problem = validateServerName(value);
-  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  if (problem) throw new InvalidArgumentError(`the server name ${problem}.`);
   return value;
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startChatServer } from '../server/chat-server.js';
 import { attachConsole } from '../server/console.js';
@@ -6,6 +5,7 @@ import { DEFAULT_HISTORY_SIZE, DEFAULT_LISTING_HEARTBEAT_MS, DEFAULT_SERVER_NAME
 import { createLogger } from './logger.js';
 import { hostPort, httpUrl, integerIn, nonEmpty, port, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
+import { readTlsFlags } from './tls.js';
 
 interface ServerFlags {
   host: string;
@@ -81,9 +81,7 @@ export function serverCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM): serve wss:// and https://').env('C2_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('C2_TLS_KEY'))
     .action(async (flags: ServerFlags, command: Command) => {
-      if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey))
-        command.error('error: --tls-cert and --tls-key go together.');
-      const tls = flags.tlsCert && flags.tlsKey ? readTls(command, flags.tlsCert, flags.tlsKey) : undefined;
+      const tls = readTlsFlags(command, flags);
       const log = createLogger('c2-server');
       // Signals are handled from before the ready line, so a signal right after it is clean.
       const starting = startChatServer(
@@ -113,12 +111,4 @@ export function serverCommand(): Command {
       const server = await starting;
       if (flags.console ?? process.stdin.isTTY) attachConsole(server.hub, process.stdin, process.stdout);
     });
-}
-
-function readTls(command: Command, certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
-  try {
-    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
-  } catch (err) {
-    return command.error(`error: cannot read the TLS files: ${(err as Error).message}`);
-  }
 }

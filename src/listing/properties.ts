@@ -2,26 +2,18 @@
  * The property rules of contract §7 that the JSON schema cannot state, and the merging
  * of a request's properties with defaults (POST) or the stored values (PUT).
  */
-import { codePointLength } from '../protocol/rules.js';
+import { validateServerName } from '../protocol/rules.js';
 import { type HostPort, parseAddress } from './address/parse.js';
 import { ApiError } from './errors.js';
 import { DEFAULT_MAX_USERS, DEFAULT_SERVER_NAME, MAX_MAX_USERS, type ServerProperties } from './schemas.js';
-
-const CONTROL = /\p{Cc}/u;
-const ONLY_WHITE_SPACE = /^\p{White_Space}*$/u;
-const LONE_SURROGATE = /\p{Cs}/u;
 
 function invalid(message: string): ApiError {
   return new ApiError('invalid_property', message);
 }
 
 export function checkServerName(name: string): string {
-  const length = codePointLength(name);
-  if (length < 1 || length > 64) throw invalid('"serverName" must be 1 to 64 characters');
-  if (CONTROL.test(name) || LONE_SURROGATE.test(name)) {
-    throw invalid('"serverName" may not contain control characters');
-  }
-  if (ONLY_WHITE_SPACE.test(name)) throw invalid('"serverName" may not be only white space');
+  const problem = validateServerName(name);
+  if (problem) throw invalid(`"serverName" ${problem}`);
   return name;
 }
 

@@ -88,11 +88,14 @@ export function containsControl(text: string): boolean {
   return CONTROL.test(text);
 }
 
-/** A server name (contract §7 `serverName`): 1–64 code points, no control characters, not only white space. */
+/**
+ * A server name (contract §7 `serverName`): 1–64 code points, no control characters, not
+ * only white space. The reason is a predicate ("must be …") for the caller to prefix.
+ */
 export function validateServerName(name: string): string | null {
   const length = codePointLength(name);
-  if (length < 1 || length > 64) return 'a server name must be 1 to 64 characters';
-  if (/[\p{Cc}\p{Cs}]/u.test(name)) return 'a server name may not contain control characters';
-  if (ONLY_WHITE_SPACE.test(name)) return 'a server name may not be only white space';
+  if (length < 1 || length > 64) return 'must be 1 to 64 characters';
+  if (/[\p{Cc}\p{Cs}]/u.test(name)) return 'may not contain control characters';
+  if (ONLY_WHITE_SPACE.test(name)) return 'may not be only white space';
   return null;
 }

@@ -146,7 +146,9 @@ describe('c2 servers and c2 ping', () => {
     const port = await freePort();
     const r = await run(['servers', '--listing', `http://127.0.0.1:${port}`]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^c2: cannot read the listing at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(`^c2: cannot read the listing at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED$`, 'm'),
+    );
   });
 
   it.each([
@@ -154,7 +156,7 @@ describe('c2 servers and c2 ping', () => {
     [['server', '--listing', 'not a url'], /expected an http:\/\/ or https:\/\/ URL/],
     [['server', '--public-address', 'nohost'], /expected HOST:PORT/],
     [['server', '--listing-heartbeat', '5'], /the listing heartbeat must be a whole number from 100/],
-    [['server', '--name', 'x'.repeat(65)], /a server name must be 1 to 64 characters/],
+    [['server', '--name', 'x'.repeat(65)], /the server name must be 1 to 64 characters/],
     [['ping'], /missing required argument 'address'/],
     [['ping', 'bad address'], /is not HOST:PORT/],
     [['ping', '127.0.0.1:1', '--count', '0'], /the count must be a whole number from 1/],

@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { selfSignedCert } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -82,6 +84,41 @@ describe('node bin/c2.js server', () => {
     const err = proc.stderr.join('\n');
     expect(err).toMatch(message);
     expect(err).not.toMatch(/\bat .*\.js:\d+/); // no stack trace
+  });
+
+  it('serves wss:// and https:// with --tls-cert and --tls-key', async () => {
+    const { cert, key } = selfSignedCert(dataDir);
+    proc = runC2([
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--id',
+      '3',
+      '--data-dir',
+      dataDir,
+      '--tls-cert',
+      cert,
+      '--tls-key',
+      key,
+    ]);
+    const url = listeningUrl(await proc.waitFor(/listening on/));
+    expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
+    const client = await TestClient.open(url, { rejectUnauthorized: false });
+    client.send('c2/CONNECT secure');
+    expect(await client.next()).toBe('c2/ACKNOWLEDGE Chatter Server');
+    client.close();
+    const health = await new Promise<string>((resolve, reject) => {
+      httpsGet(`${url.replace('wss:', 'https:')}/healthz`, { rejectUnauthorized: false }, (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(health)).toMatchObject({ status: 'ok', id: 3 });
   });
 
   it('says so plainly when the port is taken', async () => {

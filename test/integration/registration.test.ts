@@ -54,7 +54,9 @@ describe('chat server ⇄ listing', () => {
     const c = await chat(l.url);
     await eventually(() => (c.registrar?.state === 'registered' ? true : undefined));
     const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => TestClient.connect(c.url, `user${i}`)));
-    cleanups.push(async () => clients.forEach((x) => x.close()));
+    cleanups.push(async () => {
+      for (const x of clients) x.close();
+    });
     await eventually(async () => ((await listServers(l.url))[0]?.connectedUsers === 20 ? true : undefined));
     expect(c.registrar?.requests.PUT).toBeLessThanOrEqual(3);
     // Leaving is reported too.
@@ -149,7 +151,9 @@ describe('chat server ⇄ listing', () => {
     await chat(l.url);
     await eventually(async () => ((await listServers(l.url)).length === 1 ? true : undefined));
     const twin = await chat(l.url);
-    await eventually(() => ((twin.registrar?.requests.POST ?? 0) >= 1 && twin.registrar?.state === 'unregistered' ? true : undefined));
+    await eventually(() =>
+      (twin.registrar?.requests.POST ?? 0) >= 1 && twin.registrar?.state === 'unregistered' ? true : undefined,
+    );
     const a = await TestClient.connect(twin.url, 'alice');
     a.send('c2/PING');
     expect(await a.next()).toBe('c2/PING 7');

@@ -2,7 +2,7 @@
  * `c2 listing` as a real process (bin/c2.js runs dist/: `npm run build` first): the
  * ready line, clean exit on SIGTERM/SIGINT, flags from the environment, readable errors.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { selfSignedCert } from '../helpers/tls.js';
 import { postgresBackend, postgresGate, type TestDb } from './helpers/backends.js';
 import { http } from './helpers/http.js';
 
@@ -171,29 +172,7 @@ describe('c2 listing (process)', () => {
   });
 
   it('serves HTTPS with --tls-cert and --tls-key', async () => {
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { cert, key } = selfSignedCert(dir);
     const r = run([
       'listing',
       '--host',

@@ -30,7 +30,9 @@ function friendlyName(): string {
 export function localCommand(): Command {
   return new Command('local')
     .description('run the whole system locally: a listing server and a chat server registered with it')
-    .addOption(new Option('--host <host>', 'interface both servers listen on').env('C2_LOCAL_HOST').default('127.0.0.1'))
+    .addOption(
+      new Option('--host <host>', 'interface both servers listen on').env('C2_LOCAL_HOST').default('127.0.0.1'),
+    )
     .addOption(new Option('--chat-port <port>', 'the chat server port').default(5000).argParser(port))
     .addOption(new Option('--listing-port <port>', 'the listing server port').default(8080).argParser(port))
     .addOption(new Option('--name <name>', 'the chat server name').default(friendlyName()).argParser(serverName))
@@ -69,7 +71,8 @@ export function localCommand(): Command {
         await listing.close();
       };
       const deadline = Date.now() + REGISTRATION_WAIT_MS;
-      while (chat.registrar?.state !== 'registered' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (chat.registrar?.state !== 'registered' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
 
       const shown = flags.host === '0.0.0.0' || flags.host === '127.0.0.1' ? 'localhost' : dialHost;
       const web = `http://${shown}:${chat.port}/`;

@@ -18,7 +18,10 @@ export function pingCommand(): Command {
     .description('ping a c2 server: round trip time and server id (c2/PING <timestamp>)')
     .argument('<address>', 'HOST:PORT, [IPv6]:PORT, or a ws:// or wss:// URL')
     .addOption(
-      new Option('-c, --count <n>', 'pings to send').env('C2_PING_COUNT').default(1).argParser(integerIn(1, 100_000, 'the count')),
+      new Option('-c, --count <n>', 'pings to send')
+        .env('C2_PING_COUNT')
+        .default(1)
+        .argParser(integerIn(1, 100_000, 'the count')),
     )
     .addOption(
       new Option('-i, --interval <ms>', 'time between pings')

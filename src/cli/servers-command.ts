@@ -33,7 +33,12 @@ async function fetchDirectory(listing: string, timeoutMs: number): Promise<Liste
 export function serversCommand(): Command {
   return new Command('servers')
     .description('list the servers of a listing, each pinged live (c2/PING <timestamp>)')
-    .addOption(new Option('--listing <url>', 'the listing server').env('C2_LISTING').default(DEFAULT_LISTING_URL).argParser(httpUrl))
+    .addOption(
+      new Option('--listing <url>', 'the listing server')
+        .env('C2_LISTING')
+        .default(DEFAULT_LISTING_URL)
+        .argParser(httpUrl),
+    )
     .addOption(new Option('--json', 'print JSON for scripts'))
     .addOption(
       new Option('-W, --timeout <ms>', 'how long to wait for each ping')
@@ -51,7 +56,8 @@ export function serversCommand(): Command {
         servers = await fetchDirectory(flags.listing, 10_000);
       } catch (err) {
         const e = err as Error & { cause?: { code?: string; message?: string } };
-        const why = e.name === 'TimeoutError' ? 'no answer within 10 s' : (e.cause?.code ?? e.cause?.message ?? e.message);
+        const why =
+          e.name === 'TimeoutError' ? 'no answer within 10 s' : (e.cause?.code ?? e.cause?.message ?? e.message);
         return command.error(`c2: cannot read the listing at ${flags.listing}: ${why}`);
       }
       const pings = await mapBounded(servers, flags.concurrency, (s) =>
@@ -61,7 +67,10 @@ export function serversCommand(): Command {
         ),
       );
       if (flags.json) {
-        const out = servers.map((s, i) => ({ ...s, pingMs: pings[i] === null ? null : Math.round((pings[i] ?? 0) * 100) / 100 }));
+        const out = servers.map((s, i) => ({
+          ...s,
+          pingMs: pings[i] === null ? null : Math.round((pings[i] ?? 0) * 100) / 100,
+        }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }

@@ -38,7 +38,10 @@ export async function callListing(
     text = await res.text();
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+    const why =
+      e.name === 'TimeoutError'
+        ? `no answer within ${options.timeoutMs} ms`
+        : (e.cause?.code ?? e.cause?.message ?? e.message);
     return { ok: false, status: 0, code: 'unreachable', message: why };
   }
   if (res.ok) return { ok: true, status: res.status, text };

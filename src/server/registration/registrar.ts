@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ServerStore } from '../store.js';
 import { Backoff } from './backoff.js';
-import { type ListingOutcome, type ListingProps, callListing } from './listing-api.js';
+import { callListing, type ListingOutcome, type ListingProps } from './listing-api.js';
 import { localAddressToward } from './local-address.js';
 
 export interface RegistrarOptions {
@@ -137,7 +137,10 @@ export class ListingRegistrar {
       return;
     }
     if (this.entryGone(put)) {
-      this.o.log.warn({ listing: this.o.listingUrl, error: put.code }, 'the listing no longer lists this server: registering again');
+      this.o.log.warn(
+        { listing: this.o.listingUrl, error: put.code },
+        'the listing no longer lists this server: registering again',
+      );
       this.forgetKey();
       this.state = 'unregistered';
       this.notBefore = 0;
@@ -177,10 +180,18 @@ export class ListingRegistrar {
     // The same problem again is logged quietly: one clear line, not one per retry.
     const level = problem === this.lastProblem ? 'debug' : outcome.code === 'already_listed' ? 'error' : 'warn';
     this.lastProblem = problem;
-    this.o.log[level]({ listing: this.o.listingUrl, status: outcome.status, error: outcome.code }, `${problem} (retrying in ${seconds} s)`);
+    this.o.log[level](
+      { listing: this.o.listingUrl, status: outcome.status, error: outcome.code },
+      `${problem} (retrying in ${seconds} s)`,
+    );
   }
 
-  private async send(method: 'POST' | 'PUT' | 'DELETE', body: ListingProps | undefined, key?: string, timeoutMs?: number) {
+  private async send(
+    method: 'POST' | 'PUT' | 'DELETE',
+    body: ListingProps | undefined,
+    key?: string,
+    timeoutMs?: number,
+  ) {
     this.requests[method]++;
     if (method === 'PUT') this.lastPutAt = Date.now();
     return callListing(this.o.listingUrl, method, this.o.serverId, {
@@ -214,7 +225,11 @@ export class ListingRegistrar {
   }
 }
 
-function describe(outcome: Exclude<ListingOutcome, { ok: true }>, o: RegistrarOptions, address: string | undefined): string {
+function describe(
+  outcome: Exclude<ListingOutcome, { ok: true }>,
+  o: RegistrarOptions,
+  address: string | undefined,
+): string {
   const at = address ?? 'its origin address';
   switch (outcome.code) {
     case 'unreachable':

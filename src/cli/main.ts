@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { chatCommand } from './chat-command.js';
 import { listingCommand } from './listing-command.js';
 import { localCommand } from './local-command.js';
 import { pingCommand } from './ping-command.js';
@@ -14,6 +15,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(serverCommand())
     .addCommand(listingCommand())
+    .addCommand(chatCommand())
     .addCommand(serversCommand())
     .addCommand(pingCommand())
     .addCommand(localCommand());

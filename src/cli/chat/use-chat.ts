@@ -1,0 +1,68 @@
+/**
+ * Binds a C2Client to React state: the message pane's entries, the user list and the
+ * connection status, from the client's events.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { C2Client } from '../../client/c2-client.js';
+import type { StateEvent } from '../../client/types.js';
+import { appendEntries, type Entry, type NewEntry, type Tone } from './log.js';
+
+export interface ChatState {
+  entries: readonly Entry[];
+  users: readonly string[];
+  status: StateEvent;
+  show(...entries: NewEntry[]): void;
+  say(text: string, tone?: Tone): void;
+  clear(): void;
+}
+
+export function useChat(client: C2Client): ChatState {
+  const [entries, setEntries] = useState<readonly Entry[]>([]);
+  const [users, setUsers] = useState<readonly string[]>(client.users);
+  const [status, setStatus] = useState<StateEvent>({ state: client.state, serverName: client.serverName });
+
+  const show = useCallback((...added: NewEntry[]) => setEntries((log) => appendEntries(log, added)), []);
+  const say = useCallback(
+    (text: string, tone: Tone = 'info') => show({ kind: 'notice', time: Date.now(), text, tone }),
+    [show],
+  );
+  const clear = useCallback(() => setEntries([]), []);
+
+  useEffect(() => {
+    const offs = [
+      client.on('message', (m) => show({ kind: 'message', ...m })),
+      client.on('join', (e) => say(`→ ${e.username} joined`, 'join')),
+      client.on('rename', (e) =>
+        say(e.own ? `you are now known as ${e.to}` : `${e.from} is now known as ${e.to}`, 'rename'),
+      ),
+      client.on('leave', (e) => {
+        if (e.reason === 'ban') {
+          const why = e.message ? `: ${e.message}` : '';
+          say(e.own ? `✖ you were banned${why}` : `✖ ${e.username} was banned${why}`, 'ban');
+        } else {
+          say(`← ${e.username} ${e.reason === 'disconnect' ? 'left' : 'lost the connection'}`, 'leave');
+        }
+      }),
+      client.on('users', (list) => setUsers(list)),
+      client.on('error', (e) => say(`server: ${e.message}`, 'error')),
+      client.on('state', (s) => {
+        setStatus(s);
+        if (s.state === 'reconnecting') {
+          const why = s.error ? ` (${s.error.message})` : '';
+          say(`disconnected${why}; reconnecting in ${formatDelay(s.delayMs ?? 0)}, attempt ${s.attempt}`, 'status');
+        } else if (s.state === 'connected' && s.reconnected) {
+          say(`reconnected to ${s.serverName} as ${client.username}`, 'status');
+        }
+      }),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }, [client, show, say]);
+
+  return { entries, users, status, show, say, clear };
+}
+
+export function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,45 @@
+/** The user list beside the messages: join order, ourselves marked. */
+import { Box, Text } from 'ink';
+
+export function UserList({
+  users,
+  me,
+  width,
+  height,
+  stale,
+}: {
+  users: readonly string[];
+  me: string;
+  width: number;
+  height: number;
+  /** While reconnecting: the last known list, dimmed. */
+  stale: boolean;
+}) {
+  const room = Math.max(0, height - 1);
+  const shown = users.length > room ? users.slice(0, Math.max(0, room - 1)) : users;
+  const more = users.length - shown.length;
+  return (
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      flexShrink={0}
+      borderStyle="single"
+      borderTop={false}
+      borderBottom={false}
+      borderRight={false}
+      paddingLeft={1}
+      overflow="hidden"
+    >
+      <Text bold dimColor={stale}>
+        {`users (${users.length})`}
+      </Text>
+      {shown.map((name) => (
+        <Text key={name} wrap="truncate-end" dimColor={stale} color={name === me ? 'cyan' : undefined}>
+          {name === me ? `${name} (you)` : name}
+        </Text>
+      ))}
+      {more > 0 ? <Text dimColor>{`… ${more} more`}</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,17 @@
+/**
+ * The c2 client library, for browsers and Node: nothing here imports a Node module.
+ * In Node, pass `{ WebSocket: NodeWebSocket }` or use `NodeC2Client` (both in `./node.js`,
+ * exported from the package entry).
+ */
+export {
+  C2Client,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  parseAnswer,
+} from './c2-client.js';
+export { type Listener, TypedEmitter } from './emitter.js';
+export { C2Error, type C2ErrorCode } from './errors.js';
+export { type ListedServer, ListingClient, ListingError, type ListingProperties } from './listing-client.js';
+export type * from './types.js';
+export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

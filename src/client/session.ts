@@ -1,0 +1,421 @@
+/**
+ * One connection to a c2 server, from opening the socket to its close: joins, matches
+ * responses to requests first-in, first-out (contract §4), turns broadcasts into events
+ * and keeps the user list. `C2Client` runs one session at a time and makes a new one to
+ * reconnect.
+ */
+import {
+  type ClientMessage,
+  formatClientMessage,
+  parseServerMessage,
+  type ServerMessage,
+} from '../protocol/messages.js';
+import { normalizeUsername, parseServerId } from '../protocol/rules.js';
+import { C2Error } from './errors.js';
+import { type Expect, type Pending, RequestQueue } from './request-queue.js';
+import { Roster } from './roster.js';
+import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, PingResult, RenameEvent } from './types.js';
+import { describeSocketError, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
+
+export interface SessionConfig {
+  WebSocket: WebSocketConstructor;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxInFlight: number;
+}
+
+export interface SessionEnd {
+  code: number;
+  reason: string;
+  /** Why, unless the client disconnected on purpose. */
+  error?: C2Error;
+  intentional: boolean;
+  banned: boolean;
+}
+
+/** Events of a session that has joined. */
+export interface SessionHandlers {
+  message(message: ChatMessage): void;
+  join(event: JoinEvent): void;
+  rename(event: RenameEvent): void;
+  leave(event: LeaveEvent): void;
+  users(users: readonly string[]): void;
+  error(error: C2Error): void;
+  ended(end: SessionEnd): void;
+}
+
+type Phase = 'opening' | 'joining' | 'open' | 'leaving' | 'ended';
+
+/** How long `disconnect` waits for the server to close after its ACKNOWLEDGE. */
+const CLOSE_WAIT_MS = 2000;
+const noop = () => {};
+
+export class Session {
+  readonly roster = new Roster();
+  serverName = '';
+  private phase: Phase = 'opening';
+  private readonly queue: RequestQueue;
+  private socket: WebSocketLike | undefined;
+  /** Our own rename, acknowledged, whose broadcast has not arrived yet. */
+  private ownRenameFrom: string | null = null;
+  private banMessage: string | undefined;
+  /** Set when this side gives the connection up (timeout, protocol violation). */
+  private failure: C2Error | undefined;
+  private intentional = false;
+  private socketError = '';
+  private started = false;
+  private onStartFailed: ((error: C2Error) => void) | undefined;
+  private closeWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly url: string,
+    /** Our username: as requested until joined, then as the server holds it. */
+    public username: string,
+    private readonly config: SessionConfig,
+    private readonly handlers: SessionHandlers,
+  ) {
+    this.queue = new RequestQueue(config.maxInFlight, config.requestTimeoutMs, (p) => this.onTimeout(p));
+  }
+
+  /** Opens the socket and joins; resolves with the server's name. Call once. */
+  start(): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(new C2Error('timeout', `no answer from ${this.url} within ${this.config.connectTimeoutMs} ms`)),
+        this.config.connectTimeoutMs,
+      );
+      this.onStartFailed = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      let socket: WebSocketLike;
+      try {
+        socket = new this.config.WebSocket(this.url);
+      } catch (err) {
+        clearTimeout(timer);
+        this.phase = 'ended';
+        reject(new C2Error('unreachable', `cannot open ${this.url}: ${(err as Error).message}`, { cause: err }));
+        return;
+      }
+      this.socket = socket;
+      socket.binaryType = 'arraybuffer';
+      socket.onerror = (event) => {
+        this.socketError = describeSocketError(event);
+      };
+      socket.onclose = (event) => this.onClose(event.code, event.reason);
+      socket.onmessage = (event) => this.onMessage(event.data);
+      socket.onopen = () => {
+        this.phase = 'joining';
+        const joined = this.enqueue({ type: 'CONNECT', username: this.username }, 'ack', 'CONNECT', (m) => {
+          this.username = normalizeUsername(this.username);
+          this.serverName = m.type === 'ACKNOWLEDGE' ? m.text : '';
+          this.phase = 'open';
+        });
+        // Pipelined: the answer reflects every broadcast that arrives before it.
+        const listed = this.enqueue(
+          { type: 'QUERY', command: 'active_users', args: [] },
+          'ack',
+          'QUERY active_users',
+          (m) => this.roster.set(parseUserList(m)),
+        );
+        listed.catch(noop);
+        joined.then(
+          () =>
+            listed.then(
+              () => {
+                clearTimeout(timer);
+                this.started = true;
+                this.onStartFailed = undefined;
+                this.handlers.users(this.roster.users);
+                resolve(this.serverName);
+              },
+              (err: C2Error) => this.fail(err),
+            ),
+          (err: C2Error) => {
+            // Refused (name taken, server full…): this connection is of no further use.
+            this.onStartFailed?.(err);
+            this.abandon(1000, 'join refused');
+          },
+        );
+      };
+    });
+  }
+
+  /** Sends a request and waits for its response (see `RequestQueue`). */
+  request<T>(
+    message: ClientMessage,
+    expect: Expect,
+    what: string,
+    onAnswer: (m: ServerMessage, sentAt: number) => T,
+  ): Promise<T> {
+    if (this.phase !== 'open') return Promise.reject(notConnected(this.phase));
+    return this.enqueue(message, expect, what, onAnswer);
+  }
+
+  send(text: string): Promise<ChatMessage> {
+    return this.request({ type: 'MSG', text }, 'msg', 'MSG', (m) => {
+      if (m.type !== 'MSG') throw outOfOrder('MSG', m);
+      return { username: m.username, text: m.text, own: true, time: Date.now() };
+    });
+  }
+
+  rename(name: string): Promise<void> {
+    return this.request({ type: 'UPDATE', property: 'username', value: name }, 'ack', 'UPDATE', () => {
+      const next = normalizeUsername(name);
+      if (next !== this.username) {
+        this.ownRenameFrom = this.username;
+        this.username = next;
+      }
+    });
+  }
+
+  ping(): Promise<PingResult> {
+    const timestamp = String(Date.now());
+    return this.request({ type: 'PING', timestamp }, 'ping', 'PING', (m, sentAt) => {
+      const rttMs = performance.now() - sentAt;
+      if (m.type !== 'PING' || m.timestamp !== timestamp) {
+        throw new C2Error('protocol', `the server did not echo the ping's timestamp ${timestamp}`);
+      }
+      const serverId = parseServerId(m.serverId);
+      if (serverId === null) throw new C2Error('protocol', `the server answered the ping with an invalid id`);
+      return { rttMs, serverId };
+    });
+  }
+
+  /** `c2/DISCONNECT`, then waits (bounded) for the server to close. Never rejects. */
+  async disconnect(): Promise<void> {
+    if (this.phase === 'ended') return;
+    if (this.phase === 'opening' || this.phase === 'joining') {
+      this.abandon(1000, 'closed by the client');
+      return;
+    }
+    if (this.phase === 'leaving') return this.closed(CLOSE_WAIT_MS);
+    // From here on no new request is accepted; those already sent are answered first.
+    this.phase = 'leaving';
+    try {
+      await this.enqueue({ type: 'DISCONNECT' }, 'ack', 'DISCONNECT', () => {
+        this.intentional = true;
+      });
+    } catch {
+      // The connection broke meanwhile: disconnected all the same.
+    }
+    await this.closed(CLOSE_WAIT_MS);
+    if ((this.phase as Phase) !== 'ended') this.abandon(1000, 'closed by the client');
+  }
+
+  /** Gives the connection up at once (no closing handshake wait), failing pending requests with `error`. */
+  fail(error: C2Error): void {
+    if (this.phase === 'ended') return;
+    this.failure ??= error;
+    this.abandon(1006, error.message);
+  }
+
+  // ---- socket events --------------------------------------------------------------------
+
+  private onMessage(data: unknown): void {
+    if (this.phase === 'ended') return;
+    if (typeof data !== 'string') {
+      this.handlers.error(new C2Error('protocol', 'the server sent a binary frame'));
+      return;
+    }
+    const parsed = parseServerMessage(data);
+    if (!parsed.ok) {
+      this.handlers.error(new C2Error('protocol', `the server sent an unreadable frame: ${parsed.reason}`));
+      return;
+    }
+    this.handle(parsed.message);
+  }
+
+  private handle(m: ServerMessage): void {
+    switch (m.type) {
+      case 'ACKNOWLEDGE':
+        return this.respond(m, 'ack');
+      case 'ERROR':
+        return this.respond(m, null);
+      case 'PING':
+        return this.respond(m, 'ping');
+      case 'MSG':
+        if (m.username === this.username && this.phase !== 'joining') {
+          this.handlers.message({ username: m.username, text: m.text, own: true, time: Date.now() });
+          return this.respond(m, 'msg');
+        }
+        this.handlers.message({ username: m.username, text: m.text, own: false, time: Date.now() });
+        return;
+      case 'CONNECT':
+        if (this.roster.add(m.username)) this.handlers.users(this.roster.users);
+        this.handlers.join({ username: m.username });
+        return;
+      case 'UPDATE':
+        return this.onUpdate(m.username, m.property, m.value);
+      case 'DISCONNECT':
+        return this.onDeparture(m.reason as LeaveReason, m.username, m.message);
+    }
+  }
+
+  /** A response: it answers the oldest pending request. */
+  private respond(m: ServerMessage, kind: Expect | null): void {
+    const head = this.queue.peek();
+    if (head === undefined) {
+      this.handlers.error(
+        m.type === 'ERROR'
+          ? new C2Error('server', m.reason)
+          : new C2Error('protocol', `the server sent ${describe(m)} while no request was waiting`),
+      );
+      return;
+    }
+    if (kind !== null && head.expect !== kind) {
+      // The ordering promise is broken: no later response can be trusted either.
+      this.fail(outOfOrder(head.what, m));
+      return;
+    }
+    this.queue.shift();
+    head.answer(m);
+  }
+
+  private onUpdate(from: string, property: string, to: string): void {
+    if (property !== 'username') return; // no other property exists yet
+    const own = this.ownRenameFrom !== null && from === this.ownRenameFrom;
+    if (own) {
+      this.ownRenameFrom = null;
+      this.username = to;
+    }
+    if (this.roster.rename(from, to)) this.handlers.users(this.roster.users);
+    this.handlers.rename({ from, to, own });
+  }
+
+  private onDeparture(reason: LeaveReason, username: string, message: string | undefined): void {
+    const own = reason === 'ban' && username === this.username;
+    if (own) this.banMessage = message ?? '';
+    if (this.roster.remove(username)) this.handlers.users(this.roster.users);
+    this.handlers.leave(message === undefined ? { username, reason, own } : { username, reason, message, own });
+  }
+
+  private onTimeout(pending: Pending): void {
+    this.fail(
+      new C2Error(
+        'timeout',
+        `no answer to ${pending.what} within ${this.config.requestTimeoutMs} ms: the connection is given up as dead`,
+      ),
+    );
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.phase === 'ended') return;
+    const opened = this.phase !== 'opening';
+    this.phase = 'ended';
+    this.detach();
+    const error = this.closeError(code, reason, opened);
+    this.queue.rejectAll(error ?? new C2Error('closed', 'the connection closed'));
+    for (const wake of this.closeWaiters.splice(0)) wake();
+    if (!this.started) {
+      this.onStartFailed?.(error ?? new C2Error('closed', 'the connection closed'));
+      return;
+    }
+    this.handlers.ended({
+      code,
+      reason,
+      ...(error ? { error } : {}),
+      intentional: this.intentional && this.failure === undefined,
+      banned: this.banMessage !== undefined,
+    });
+  }
+
+  private closeError(code: number, reason: string, opened: boolean): C2Error | undefined {
+    if (this.failure) return this.failure;
+    if (this.banMessage !== undefined) return new C2Error('banned', this.banMessage || 'banned by an operator');
+    if (this.intentional) return undefined;
+    if (!opened) {
+      return new C2Error(
+        'unreachable',
+        `cannot connect to ${this.url}: ${this.socketError || describeClose(code, reason)}`,
+      );
+    }
+    return new C2Error('closed', describeClose(code, reason));
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  private enqueue<T>(
+    message: ClientMessage,
+    expect: Expect,
+    what: string,
+    onAnswer: (m: ServerMessage, sentAt: number) => T,
+  ): Promise<T> {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN) return Promise.reject(notConnected(this.phase));
+    return this.queue.add({ expect, what, onAnswer }, () => socket.send(formatClientMessage(message)));
+  }
+
+  /** Drops the socket without waiting for a closing handshake and ends the session now. */
+  private abandon(code: number, reason: string): void {
+    const socket = this.socket;
+    if (socket !== undefined) {
+      this.detach();
+      if (typeof socket.terminate === 'function') socket.terminate();
+      else if (socket.readyState <= OPEN) socket.close(code === 1000 ? 1000 : 4000);
+    }
+    this.onClose(code, reason);
+  }
+
+  private detach(): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    socket.onopen = noop;
+    socket.onmessage = noop;
+    socket.onclose = noop;
+    // Never null: `ws` throws on an 'error' event nobody listens to.
+    socket.onerror = noop;
+  }
+
+  private closed(timeoutMs: number): Promise<void> {
+    if (this.phase === 'ended') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.closeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function notConnected(phase: Phase): C2Error {
+  return new C2Error(
+    'not_connected',
+    phase === 'leaving' || phase === 'ended' ? 'not connected: the connection has closed' : 'not connected yet',
+  );
+}
+
+function outOfOrder(what: string, m: ServerMessage): C2Error {
+  return new C2Error('protocol', `the server answered ${what} with ${describe(m)}: responses are out of order`);
+}
+
+function describe(m: ServerMessage): string {
+  return `c2/${m.type}`;
+}
+
+function parseUserList(m: ServerMessage): string[] {
+  const text = m.type === 'ACKNOWLEDGE' ? m.text : '';
+  try {
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  } catch {
+    // fall through
+  }
+  throw new C2Error('protocol', 'the server answered active_users with something other than a list of names');
+}
+
+/** A readable account of a WebSocket close code. */
+export function describeClose(code: number, reason: string): string {
+  const known: Record<number, string> = {
+    1000: 'the server closed the connection',
+    1001: 'the server is shutting down',
+    1006: 'the connection was lost',
+    1007: 'the server refused a frame that was not UTF-8',
+    1008: 'the server closed the connection (policy)',
+    1009: 'the server refused a frame that was too large',
+    1011: 'the server hit an internal error',
+  };
+  const what = known[code] ?? `the connection closed (code ${code})`;
+  return reason ? `${what}: ${reason}` : what;
+}

@@ -1,0 +1,153 @@
+/** The public types of the c2 client: events, states and query answers. */
+import type { C2Error } from './errors.js';
+import type { WebSocketConstructor } from './websocket.js';
+
+/** A chat message (`c2/MSG <username>; <text>`). */
+export interface ChatMessage {
+  username: string;
+  text: string;
+  /** True for this client's own messages (the server's echo of `send`). */
+  own: boolean;
+  /** When it arrived, in ms since the epoch (c2 messages carry no time of their own). */
+  time: number;
+}
+
+/** Someone else joined (`c2/CONNECT <username>`). */
+export interface JoinEvent {
+  username: string;
+}
+
+/** Someone renamed (`c2/UPDATE <old>; username; <new>`). */
+export interface RenameEvent {
+  from: string;
+  to: string;
+  /** True when this client renamed itself. */
+  own: boolean;
+}
+
+export type LeaveReason = 'disconnect' | 'lost_connection' | 'ban';
+
+/** Someone left (`c2/DISCONNECT <reason>; <username>[; <message>]`). */
+export interface LeaveEvent {
+  username: string;
+  reason: LeaveReason;
+  /** The ban message, for `ban`. */
+  message?: string;
+  /** True when this client is the one banned. */
+  own: boolean;
+}
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface StateEvent {
+  state: ClientState;
+  /** `connected`: the server's name. */
+  serverName?: string;
+  /** `connected` after a reconnect: true. */
+  reconnected?: boolean;
+  /** `reconnecting`: the attempt about to be made (1, 2, …) and the wait before it. */
+  attempt?: number;
+  delayMs?: number;
+  /** `reconnecting`: why the previous attempt failed; `closed`: why the client gave up. */
+  error?: C2Error;
+}
+
+/** A connection's socket closed. */
+export interface CloseEvent {
+  /** The WebSocket close code (1006 when the connection dropped without one). */
+  code: number;
+  reason: string;
+  /** Why it closed, unless it was `disconnect()`. */
+  error?: C2Error;
+  /** Whether the client will try to reconnect. */
+  willReconnect: boolean;
+}
+
+export type C2ClientEvents = {
+  message: [ChatMessage];
+  join: [JoinEvent];
+  rename: [RenameEvent];
+  leave: [LeaveEvent];
+  /** The connected users, in join order, after any change. */
+  users: [readonly string[]];
+  /** A `c2/ERROR` that answered no request, or a protocol problem. */
+  error: [C2Error];
+  state: [StateEvent];
+  close: [CloseEvent];
+};
+
+/** `c2/QUERY server_info`. */
+export interface ServerInfo {
+  id: number;
+  name: string;
+  connectedUsers: number;
+  maxUsers: number;
+  version: string;
+}
+
+/** One entry of `c2/QUERY history`. */
+export interface HistoryEntry {
+  username: string;
+  text: string;
+  /** ms since the epoch. */
+  time: number;
+}
+
+/** One entry of `c2/QUERY help`. */
+export interface QueryHelpEntry {
+  name: string;
+  /** Argument names; an optional one ends with `?`. */
+  args: string[];
+  description: string;
+}
+
+/** The answers of the queries the protocol defines (contract §6). */
+export interface QueryAnswers {
+  help: QueryHelpEntry[];
+  active_users: string[];
+  server_info: ServerInfo;
+  history: HistoryEntry[];
+  op: string;
+  ban: string;
+  unban: string;
+}
+
+export interface PingResult {
+  /** Round trip of `c2/PING <timestamp>`, in milliseconds. */
+  rttMs: number;
+  serverId: number;
+}
+
+export interface ReconnectOptions {
+  /** Wait before the first attempt (default 500 ms); doubled each time (`factor`). */
+  initialDelayMs?: number;
+  /** The longest wait (default 30 s). */
+  maxDelayMs?: number;
+  /** Growth of the wait per attempt (default 2). */
+  factor?: number;
+  /** Fraction of each wait that is random (default 0.5: a wait is 50–100 % of the step). */
+  jitter?: number;
+  /** Attempts before giving up when the server cannot be reached (default: no limit). */
+  maxAttempts?: number;
+  /**
+   * How often the server may refuse the re-join (`c2/ERROR`, typically "already taken"
+   * while the server has not yet noticed the old connection is gone) before giving up
+   * (default 10: with the default waits, about a minute — the time a server takes to notice a dead connection).
+   */
+  maxRefusals?: number;
+}
+
+export interface C2ClientOptions {
+  /** The WebSocket implementation (default: `globalThis.WebSocket`). */
+  WebSocket?: WebSocketConstructor;
+  /** How long a request may wait for its answer (default 15 s); past it the connection is dropped. */
+  requestTimeoutMs?: number;
+  /** How long opening the socket and joining may take (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Requests waiting for their answers at once (default 100); more are rejected. */
+  maxInFlight?: number;
+  /** Reconnect automatically after a lost connection (default off). */
+  reconnect?: boolean | ReconnectOptions;
+  /** Random numbers in [0, 1) for the jitter (default Math.random). */
+  random?: () => number;
+}

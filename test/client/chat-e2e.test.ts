@@ -1,0 +1,113 @@
+/**
+ * The real `node bin/c2.js chat` process under a pseudo-terminal (tmux): it joins, sends a
+ * message that comes back and that another client receives, and `/quit` exits 0 with the
+ * DISCONNECT acknowledged. Needs the build (`npm run build`) and tmux.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { withChatServer } from '../helpers/chat-server.js';
+import { C2_BIN } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitUntil } from './helpers.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const required = process.env.C2_REQUIRE_E2E === '1';
+if (!hasTmux && !required) console.warn('skipping the c2 chat pseudo-terminal test: tmux is not installed');
+
+/** A tmux server of our own (its own socket), killed when the file ends. */
+const socket = `c2-chat-e2e-${process.pid}-${Date.now()}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+afterAll(() => {
+  if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+});
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
+  it('sends a message, sees it echoed, and /quit exits 0', { timeout: 40_000 }, async () => {
+    const chat = await withChatServer();
+    try {
+      const bob = await chat.connect('bob');
+      const exitFile = join(tempDir('c2-chat-e2e-'), 'exit');
+      const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${chat.url} --username alice; echo $? > ${quote(exitFile)}`;
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'chat', '-x', '100', '-y', '30', command);
+      const screen = () => tmux('capture-pane', '-p', '-t', 'chat');
+      const see = (text: string) =>
+        waitUntil(
+          () => screen().includes(text),
+          () => `the terminal to show "${text}":\n${screen()}`,
+          15_000,
+        );
+
+      await see('connected to Test as alice');
+      expect(await bob.next()).toBe('c2/CONNECT alice');
+      expect(screen()).toMatch(/c2 · Test · ws:\/\/127\.0\.0\.1:\d+ · alice .*● connected/);
+
+      tmux('send-keys', '-t', 'chat', '-l', 'hello from a real terminal; really');
+      tmux('send-keys', '-t', 'chat', 'Enter');
+      await see('<alice> hello from a real terminal; really');
+      expect(await bob.next()).toBe('c2/MSG alice; hello from a real terminal; really');
+
+      bob.send('c2/MSG hi alice');
+      expect(await bob.next()).toBe('c2/MSG bob; hi alice');
+      await see('<bob> hi alice');
+
+      tmux('send-keys', '-t', 'chat', '-l', '/quit');
+      tmux('send-keys', '-t', 'chat', 'Enter');
+      const code = await waitUntil(
+        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
+        'the process to exit',
+        15_000,
+      );
+      expect(code).toBe('0');
+      expect(await bob.next()).toBe('c2/DISCONNECT disconnect; alice');
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('leaves properly on SIGTERM: DISCONNECT acknowledged, exit 0', { timeout: 30_000 }, async () => {
+    const chat = await withChatServer();
+    try {
+      const bob = await chat.connect('bob');
+      const exitFile = join(tempDir('c2-chat-e2e-'), 'exit');
+      const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${chat.url} --username carol; echo $? > ${quote(exitFile)}`;
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'signal', '-x', '100', '-y', '30', command);
+      expect(await bob.next(15_000)).toBe('c2/CONNECT carol');
+      // The pane runs a shell; the chat client is its child.
+      const shell = tmux('list-panes', '-t', 'signal', '-F', '#{pane_pid}').trim();
+      const child = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim();
+      process.kill(Number(child), 'SIGTERM');
+      expect(await bob.next(10_000)).toBe('c2/DISCONNECT disconnect; carol');
+      const code = await waitUntil(
+        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
+        'the process to exit',
+        15_000,
+      );
+      expect(code).toBe('0');
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('exits 1 with one readable line when nothing answers at the address', { timeout: 20_000 }, async () => {
+    const chat = await withChatServer();
+    const url = chat.url;
+    await chat.close(); // nobody listens on its port now
+    const dir = tempDir('c2-chat-e2e-');
+    const [exitFile, errFile] = [join(dir, 'exit'), join(dir, 'stderr')];
+    const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${url} 2> ${quote(errFile)}; echo $? > ${quote(exitFile)}`;
+    tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'unreachable', '-x', '100', '-y', '30', command);
+    const code = await waitUntil(
+      () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
+      'the process to exit',
+      15_000,
+    );
+    expect(code).toBe('1');
+    const stderr = readFileSync(errFile, 'utf8');
+    expect(stderr).toMatch(/^c2: cannot reach a c2 server at ws:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,131 @@
+/** ListingClient against the real listing server (src/listing) and a real chat server. */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListingClient, ListingError } from '../../src/client/listing-client.js';
+import { type ListingServer, startListingServer } from '../../src/listing/index.js';
+import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let listing: ListingServer;
+let chat: ChatServer;
+const statuses: number[] = [];
+let client: ListingClient;
+
+beforeAll(async () => {
+  listing = await startListingServer({
+    host: '127.0.0.1',
+    port: 0,
+    db: join(tempDir('c2-listing-client-'), 'listing.db'),
+    allowPrivateAddresses: true,
+    liveness: false,
+    pingTimeoutMs: 2000,
+  });
+  chat = await startChatServer({ host: '127.0.0.1', port: 0, id: 4242, name: 'Listed' });
+  // A fetch that notes every status, to see the ETag at work.
+  const recording: typeof fetch = async (...args) => {
+    const res = await fetch(...args);
+    statuses.push(res.status);
+    return res;
+  };
+  client = new ListingClient(`${listing.url}/`, { fetch: recording });
+});
+
+afterAll(async () => {
+  await chat?.close();
+  await listing?.close();
+});
+
+async function failure(p: Promise<unknown>): Promise<ListingError> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected a ListingError');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ListingError);
+  return err as ListingError;
+}
+
+describe('ListingClient', () => {
+  const address = () => `127.0.0.1:${chat.port}`;
+  let key = '';
+
+  it('registers a server and gets its key', async () => {
+    expect(await client.list()).toEqual([]);
+    key = await client.register(4242, { serverName: 'Listed', address: address(), maxUsers: 20 });
+    expect(key.length).toBeGreaterThanOrEqual(22);
+    expect(await client.get(4242)).toEqual({
+      id: 4242,
+      displayName: 'Listed',
+      address: address(),
+      connectedUsers: 0,
+      maxUsers: 20,
+    });
+  });
+
+  it('lists, and re-lists with If-None-Match (304) when nothing changed', async () => {
+    statuses.length = 0;
+    const first = await client.list();
+    const second = await client.list();
+    expect(second).toEqual(first);
+    expect(first.map((s) => s.id)).toEqual([4242]);
+    expect(statuses).toEqual([200, 304]);
+  });
+
+  it('updates with the key; a change shows in the next list', async () => {
+    await client.update(4242, key, { connectedUsers: 3, serverName: 'Renamed' });
+    statuses.length = 0;
+    expect(await client.list()).toEqual([
+      { id: 4242, displayName: 'Renamed', address: address(), connectedUsers: 3, maxUsers: 20 },
+    ]);
+    expect(statuses).toEqual([200]);
+  });
+
+  it("carries the listing's error codes and HTTP status", async () => {
+    const wrongKey = await failure(client.update(4242, 'A'.repeat(43), { connectedUsers: 1 }));
+    expect([wrongKey.status, wrongKey.code]).toEqual([401, 'bad_key']);
+    const malformedKey = await failure(client.remove(4242, 'not a key'));
+    expect([malformedKey.status, malformedKey.code]).toEqual([401, 'malformed_authorization']);
+    const unknownProperty = await failure(client.update(4242, key, { colour: 'red' } as never));
+    expect(unknownProperty.status).toBe(400);
+    expect(unknownProperty.code).toMatch(/^invalid_(property|body)$/);
+    const tooMany = await failure(client.update(4242, key, { connectedUsers: 21 }));
+    expect([tooMany.status, tooMany.code]).toEqual([400, 'invalid_property']);
+    const notListed = await failure(client.get(99));
+    expect([notListed.status, notListed.code]).toEqual([404, 'not_listed']);
+    expect(notListed.message).toBe('server 99 is not listed');
+    const updateUnlisted = await failure(client.update(99, key, { connectedUsers: 1 }));
+    expect([updateUnlisted.status, updateUnlisted.code]).toEqual([400, 'not_listed']);
+    const taken = await failure(client.register(4242, { address: '127.0.0.1:1' }));
+    expect([taken.status, taken.code]).toEqual([409, 'already_listed']);
+    const silent = await failure(client.register(5, { address: '127.0.0.1:1' }));
+    expect([silent.status, silent.code]).toEqual([400, 'ping_failed']);
+    const wrongId = await failure(client.register(77, { address: address() }));
+    expect([wrongId.status, wrongId.code]).toEqual([400, 'wrong_server_id']);
+  });
+
+  it('refuses an invalid id without asking', async () => {
+    statuses.length = 0;
+    for (const id of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1]) {
+      const err = await failure(client.get(id));
+      expect([err.status, err.code]).toEqual([0, 'invalid_id']);
+    }
+    expect(statuses).toEqual([]);
+  });
+
+  it('removes with the key', async () => {
+    await client.remove(4242, key);
+    expect(await client.list()).toEqual([]);
+    const gone = await failure(client.remove(4242, key));
+    expect([gone.status, gone.code]).toEqual([400, 'not_listed']);
+  });
+
+  it('reports an unreachable listing as a network error', async () => {
+    const closed = await startListingServer({ host: '127.0.0.1', port: 0, db: ':memory:', liveness: false });
+    const url = closed.url;
+    await closed.close();
+    const err = await failure(new ListingClient(url).list());
+    expect([err.status, err.code]).toEqual([0, 'network']);
+    expect(err.message).toMatch(/ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,84 @@
+/** The terminal client's pure parts: line editing, input history, command parsing. */
+import { describe, expect, it } from 'vitest';
+import { helpText, parseInput, splitName, splitQuery } from '../../src/cli/chat/commands.js';
+import { InputHistory } from '../../src/cli/chat/input-history.js';
+import { complete, insert, lineOf, move, textOf, visibleWindow } from '../../src/cli/chat/line-editor.js';
+import { appendEntries } from '../../src/cli/chat/log.js';
+
+describe('line editor', () => {
+  it('counts code points, so the cursor never splits an emoji', () => {
+    const line = insert(lineOf('a😀b'), '');
+    expect(line.cursor).toBe(3);
+    const edited = insert(move(line, -1), 'X');
+    expect(textOf(edited)).toBe('a😀Xb');
+  });
+
+  it('completes a name, or the common prefix of several', () => {
+    const names = ['Alice', 'Alicia', 'bob'];
+    expect(textOf(complete(lineOf('bo'), names))).toBe('bob: ');
+    expect(textOf(complete(lineOf('hi bo'), names))).toBe('hi bob ');
+    expect(textOf(complete(lineOf('ali'), names))).toBe('Alic');
+    expect(textOf(complete(lineOf('zed'), names))).toBe('zed');
+    expect(textOf(complete(lineOf('/ni'), names))).toBe('/ni');
+  });
+
+  it('keeps the cursor in view on a line longer than the screen', () => {
+    const long = lineOf('abcdefghijklmnopqrstuvwxyz');
+    const atEnd = visibleWindow(long, 10);
+    expect(atEnd.chars.join('')).toBe('rstuvwxyz');
+    expect(atEnd.cursor).toBe(9);
+    const atStart = visibleWindow({ ...long, cursor: 0 }, 10);
+    expect(atStart.chars.join('')).toBe('abcdefghij');
+    const middle = visibleWindow({ ...long, cursor: 20 }, 10);
+    expect(middle.chars[middle.cursor]).toBe('u');
+    expect(middle.chars.length).toBe(10);
+    expect(atStart.cursor).toBe(0);
+    const short = visibleWindow(lineOf('abc'), 10);
+    expect(short).toEqual({ chars: ['a', 'b', 'c'], cursor: 3 });
+  });
+});
+
+describe('InputHistory', () => {
+  it('skips blank lines and repeats, and bounds its size', () => {
+    const history = new InputHistory(3);
+    for (const line of ['a', 'a', '  ', 'b', 'c', 'd']) history.push(line);
+    expect(history.size).toBe(3);
+    expect([history.up(''), history.up(''), history.up(''), history.up('')]).toEqual(['d', 'c', 'b', null]);
+    expect([history.down(), history.down(), history.down(), history.down()]).toEqual(['c', 'd', '', null]);
+  });
+});
+
+describe('commands', () => {
+  it('tells messages from commands', () => {
+    expect(parseInput('hello')).toEqual({ kind: 'message', text: 'hello' });
+    expect(parseInput('  ')).toEqual({ kind: 'empty' });
+    expect(parseInput('//etc/passwd')).toEqual({ kind: 'message', text: '/etc/passwd' });
+    expect(parseInput('/NICK  Bob ')).toEqual({ kind: 'command', name: 'nick', rest: 'Bob' });
+    expect(parseInput('/quit')).toEqual({ kind: 'command', name: 'quit', rest: '' });
+  });
+
+  it('splits names (quoted when they hold spaces) and queries', () => {
+    expect(splitName('bob go away')).toEqual(['bob', 'go away']);
+    expect(splitName('"Mary Ann" too loud')).toEqual(['Mary Ann', 'too loud']);
+    expect(splitName('bob')).toEqual(['bob', '']);
+    expect(splitQuery('history; 5')).toEqual(['history', ['5']]);
+    expect(splitQuery('ban; bob; spam; again')).toEqual(['ban', ['bob', 'spam', 'again']]);
+    expect(splitQuery('history 5')).toEqual(['history', ['5']]);
+    expect(splitQuery('server_info')).toEqual(['server_info', []]);
+  });
+
+  it('lists every command in /help', () => {
+    for (const name of ['nick', 'users', 'history', 'ping', 'query', 'op', 'ban', 'unban', 'clear', 'help', 'quit']) {
+      expect(helpText()).toContain(`/${name}`);
+    }
+  });
+});
+
+describe('message log', () => {
+  it('keeps the newest entries up to its bound', () => {
+    let log = appendEntries([], [{ kind: 'notice', time: 0, text: 'first', tone: 'info' }], 3);
+    for (const text of ['2', '3', '4']) log = appendEntries(log, [{ kind: 'notice', time: 0, text, tone: 'info' }], 3);
+    expect(log.map((e) => (e.kind === 'notice' ? e.text : ''))).toEqual(['2', '3', '4']);
+    expect(new Set(log.map((e) => e.id)).size).toBe(3);
+  });
+});

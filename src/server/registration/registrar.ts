@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import { backoffDelay, DEFAULT_RECONNECT } from '../../client/backoff.js';
 import type { ServerStore } from '../store.js';
-import { Backoff } from './backoff.js';
 import { callListing, type ListingOutcome, type ListingProps } from './listing-api.js';
 import { localAddressToward } from './local-address.js';
 
@@ -29,6 +29,9 @@ export const DELETE_TIMEOUT_MS = 3000;
 const KEY = 'listing_key';
 const KEY_URL = 'listing_url';
 
+/** 1 s, 2 s, 4 s … capped at 30 s, each less up to half at random (contract §8). */
+const RETRY = { ...DEFAULT_RECONNECT, initialDelayMs: 1000, maxDelayMs: 30_000 };
+
 export type RegistrationState = 'unregistered' | 'registered' | 'stopped';
 
 /**
@@ -47,7 +50,8 @@ export class ListingRegistrar {
   private dirty = false;
   private lastPutAt = 0;
   private notBefore = 0;
-  private readonly backoff = new Backoff(1000, 30_000);
+  /** Failed attempts in a row, for the backoff. */
+  private failures = 0;
   private lastProblem = '';
   /** Requests sent, by method (for tests and metrics). */
   readonly requests = { POST: 0, PUT: 0, DELETE: 0 };
@@ -132,7 +136,7 @@ export class ListingRegistrar {
     this.dirty = false;
     const put = await this.send('PUT', { connectedUsers: this.o.snapshot().connectedUsers }, this.key);
     if (put.ok) {
-      this.backoff.reset();
+      this.failures = 0;
       this.notBefore = 0;
       return;
     }
@@ -164,7 +168,7 @@ export class ListingRegistrar {
     this.state = 'registered';
     this.lastPutAt = Date.now();
     this.notBefore = 0;
-    this.backoff.reset();
+    this.failures = 0;
     this.lastProblem = '';
     this.o.log.info(
       { listing: this.o.listingUrl, id: this.o.serverId, address: this.address },
@@ -173,7 +177,7 @@ export class ListingRegistrar {
   }
 
   private failed(outcome: Exclude<ListingOutcome, { ok: true }>): void {
-    const wait = outcome.retryAfterMs ?? this.backoff.next();
+    const wait = outcome.retryAfterMs ?? backoffDelay(++this.failures, RETRY, Math.random);
     this.notBefore = Date.now() + wait;
     const seconds = Math.round(wait / 100) / 10;
     const problem = describe(outcome, this.o, this.address);

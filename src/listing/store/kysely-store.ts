@@ -52,20 +52,7 @@ export class KyselyStore implements ListingStore {
       this.db.transaction().execute(async (trx) => {
         const result = await trx
           .insertInto(SERVERS_TABLE)
-          .values({
-            id: server.id,
-            server_name: server.displayName,
-            address: server.address,
-            connected_users: server.connectedUsers,
-            max_users: server.maxUsers,
-            key_hash: server.keyHash,
-            registered_from: server.registeredFrom,
-            created_at: now,
-            updated_at: now,
-            last_seen_at: now,
-            failures: 0,
-            next_check_at: nextCheckAt,
-          })
+          .values({ id: server.id, ...freshColumns(server, now, nextCheckAt) })
           .onConflict((oc) => oc.column('id').doNothing())
           .executeTakeFirst();
         const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
@@ -80,19 +67,7 @@ export class KyselyStore implements ListingStore {
       this.db.transaction().execute(async (trx) => {
         const result = await trx
           .updateTable(SERVERS_TABLE)
-          .set({
-            server_name: server.displayName,
-            address: server.address,
-            connected_users: server.connectedUsers,
-            max_users: server.maxUsers,
-            key_hash: server.keyHash,
-            registered_from: server.registeredFrom,
-            created_at: now,
-            updated_at: now,
-            last_seen_at: now,
-            failures: 0,
-            next_check_at: nextCheckAt,
-          })
+          .set(freshColumns(server, now, nextCheckAt))
           .where('id', '=', server.id)
           .where('address', '=', expectedAddress)
           .executeTakeFirst();
@@ -260,4 +235,21 @@ export class KyselyStore implements ListingStore {
     this.closing ??= this.db.destroy();
     return this.closing;
   }
+}
+
+/** The columns of a newly registered (or re-registered) entry, with its liveness state reset. */
+function freshColumns(server: NewServer, now: number, nextCheckAt: number) {
+  return {
+    server_name: server.displayName,
+    address: server.address,
+    connected_users: server.connectedUsers,
+    max_users: server.maxUsers,
+    key_hash: server.keyHash,
+    registered_from: server.registeredFrom,
+    created_at: now,
+    updated_at: now,
+    last_seen_at: now,
+    failures: 0,
+    next_check_at: nextCheckAt,
+  };
 }

@@ -1,0 +1,411 @@
+/**
+ * The server browser: the listing's directory with a live ping of every server measured
+ * from this browser, sorting, filtering, and joining any server (or any address). On a
+ * chat server's page, that server is shown first and preselected.
+ */
+import {
+  type FormEvent,
+  type RefObject,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import type { ListedServer } from '../../../src/client/index.js';
+import { formatRtt, formatTime } from '../lib/format.js';
+import {
+  defaultDirection,
+  filterRows,
+  isFull,
+  type PingState,
+  type Row,
+  type SortKey,
+  type SortOrder,
+  sortRows,
+} from './directory.js';
+import type { DirectoryMonitor } from './directory-monitor.js';
+import { wsUrlFor } from './ping.js';
+
+export interface JoinTarget {
+  url: string;
+  label: string;
+  /** The server's id, when known (joined from the directory). */
+  id?: number;
+}
+
+/** The chat this tab is in. */
+export interface Joined {
+  url: string;
+  id: number | undefined;
+}
+
+export interface ServerBrowserProps {
+  monitor: DirectoryMonitor;
+  /** The listing being shown, or null when the page's own origin is the listing. */
+  listingUrl: string;
+  /** Whether the listing URL can be changed here (not on a listing's own page). */
+  listingEditable: boolean;
+  onListingUrlChange: (url: string) => string | null;
+  name: string;
+  onNameChange: (name: string) => void;
+  nameError: string | null;
+  joining: string | null;
+  joinError: string | null;
+  onJoin: (target: JoinTarget) => void;
+  /** The chat this tab is in, if any: its server's row offers "Open chat". */
+  joined: Joined | null;
+  onOpenChat: () => void;
+  nameInputRef: RefObject<HTMLInputElement | null>;
+}
+
+const secure = () => window.location.protocol === 'https:';
+
+export function ServerBrowser(props: ServerBrowserProps) {
+  const { monitor, name, onNameChange, nameError, joinError, nameInputRef } = props;
+  const snap = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
+  const [query, setQuery] = useState('');
+  const [hideFull, setHideFull] = useState(false);
+  const [order, setOrder] = useState<SortOrder>({ key: 'name', direction: 'ascending' });
+  const deferredQuery = useDeferredValue(query);
+  const nameId = useId();
+  const filterId = useId();
+
+  const rows: Row[] = useMemo(
+    () => snap.servers.map((server) => ({ server, ping: snap.pings.get(server.address) })),
+    [snap.servers, snap.pings],
+  );
+  const shown = useMemo(
+    () => sortRows(filterRows(rows, deferredQuery, hideFull), order),
+    [rows, deferredQuery, hideFull, order],
+  );
+
+  const sortBy = (key: SortKey) =>
+    setOrder((o) =>
+      o.key === key
+        ? { key, direction: o.direction === 'ascending' ? 'descending' : 'ascending' }
+        : { key, direction: defaultDirection(key) },
+    );
+
+  return (
+    <section className="browser" aria-labelledby="browser-title">
+      <h2 id="browser-title" className="visually-hidden">
+        Servers
+      </h2>
+
+      <div className="identity card">
+        <label htmlFor={nameId}>Your name</label>
+        <input
+          id={nameId}
+          ref={nameInputRef}
+          value={name}
+          onChange={(e) => onNameChange(e.target.value)}
+          autoComplete="nickname"
+          spellCheck={false}
+          maxLength={64}
+          placeholder="Pick a name to chat with"
+          aria-invalid={nameError !== null}
+          aria-describedby={`${nameId}-help ${nameId}-error`}
+        />
+        <p id={`${nameId}-help`} className="hint">
+          1–16 characters, no “;”. Shown to everyone on the server you join.
+        </p>
+        <p id={`${nameId}-error`} className="field-error" role="alert">
+          {nameError ?? joinError ?? ''}
+        </p>
+      </div>
+
+      {snap.home && <HomeCard home={snap.home} ping={snap.pings.get(snap.home.address)} {...props} />}
+
+      <div className="directory card">
+        <div className="directory-head">
+          <h3>Directory</h3>
+          <ListingField {...props} />
+        </div>
+
+        <div className="directory-controls">
+          <div className="field">
+            <label htmlFor={filterId}>Filter</label>
+            <input
+              id={filterId}
+              type="search"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              placeholder="Name or address"
+            />
+          </div>
+          <div className="field sort-field">
+            <label htmlFor={`${filterId}-sort`}>Sort by</label>
+            <select
+              id={`${filterId}-sort`}
+              value={`${order.key}:${order.direction}`}
+              onChange={(e) => {
+                const [key, direction] = e.target.value.split(':') as [SortKey, SortOrder['direction']];
+                setOrder({ key, direction });
+              }}
+            >
+              <option value="name:ascending">Name (A–Z)</option>
+              <option value="name:descending">Name (Z–A)</option>
+              <option value="users:descending">Users (most first)</option>
+              <option value="users:ascending">Users (fewest first)</option>
+              <option value="ping:ascending">Ping (fastest first)</option>
+              <option value="ping:descending">Ping (slowest first)</option>
+            </select>
+          </div>
+          <label className="check">
+            <input type="checkbox" checked={hideFull} onChange={(e) => setHideFull(e.target.checked)} />
+            Hide full servers
+          </label>
+          <button type="button" onClick={() => void monitor.refresh(true)}>
+            Refresh
+          </button>
+        </div>
+
+        <p className="directory-status" role="status">
+          {snap.loading
+            ? 'Loading the directory…'
+            : snap.error
+              ? ''
+              : `${shown.length === rows.length ? rows.length : `${shown.length} of ${rows.length}`} ${
+                  rows.length === 1 ? 'server' : 'servers'
+                }${snap.updatedAt ? ` · updated ${formatTime(snap.updatedAt)}` : ''} · pings refresh every 15 s`}
+        </p>
+        {snap.error && (
+          <p className="directory-error" role="alert">
+            Could not read the directory at <span className="mono">{props.listingUrl}</span>: {snap.error}
+            {props.listingEditable && '. Is a listing server running there? Its address can be changed above.'}
+          </p>
+        )}
+
+        <table className="servers">
+          <caption className="visually-hidden">
+            Chat servers, sorted by {order.key} ({order.direction})
+          </caption>
+          <thead>
+            <tr>
+              <SortHeader label="Name" sortKey="name" order={order} onSort={sortBy} />
+              <th scope="col" className="col-address">
+                Address
+              </th>
+              <SortHeader label="Users" sortKey="users" order={order} onSort={sortBy} className="col-users" />
+              <SortHeader label="Ping" sortKey="ping" order={order} onSort={sortBy} className="col-ping" />
+              <th scope="col" className="col-action">
+                <span className="visually-hidden">Join</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <ServerRow key={`${row.server.id}@${row.server.address}`} row={row} {...props} home={snap.home} />
+            ))}
+            {!snap.loading && shown.length === 0 && (
+              <tr className="empty">
+                <td colSpan={5}>
+                  {rows.length === 0
+                    ? snap.error
+                      ? 'No directory to show.'
+                      : 'No servers are listed yet.'
+                    : 'No server matches the filter.'}
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+
+      <JoinByAddress {...props} />
+    </section>
+  );
+}
+
+function SortHeader(props: {
+  label: string;
+  sortKey: SortKey;
+  order: SortOrder;
+  onSort: (key: SortKey) => void;
+  className?: string;
+}) {
+  const active = props.order.key === props.sortKey;
+  return (
+    <th scope="col" className={props.className} aria-sort={active ? props.order.direction : 'none'}>
+      <button type="button" className="sort" onClick={() => props.onSort(props.sortKey)}>
+        {props.label}
+        <span className="sort-mark" aria-hidden="true">
+          {active ? (props.order.direction === 'ascending' ? '▲' : '▼') : '↕'}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+function PingCell({ ping }: { ping: PingState | undefined }) {
+  if (ping === undefined || ping.status === 'pending') {
+    return <span className="ping pending">measuring…</span>;
+  }
+  if (ping.status === 'failed') {
+    return (
+      <span className="ping failed" title={ping.error}>
+        no answer<span className="visually-hidden"> ({ping.error})</span>
+      </span>
+    );
+  }
+  const speed = ping.rttMs < 50 ? 'fast' : ping.rttMs < 150 ? 'ok' : 'slow';
+  return (
+    <span className={`ping ${speed}`} data-rtt={ping.rttMs.toFixed(3)}>
+      {formatRtt(ping.rttMs)}
+    </span>
+  );
+}
+
+function JoinButton(props: ServerBrowserProps & { server: ListedServer; url: string | null; primary?: boolean }) {
+  const { server, url, joining, joined } = props;
+  // The same server may be listed under another address than the one joined (localhost vs 127.0.0.1).
+  if (joined !== null && (joined.id === server.id || (url !== null && url === joined.url))) {
+    return (
+      <button type="button" className={props.primary ? 'primary' : undefined} onClick={props.onOpenChat}>
+        Open chat<span className="visually-hidden"> in {server.displayName}</span>
+      </button>
+    );
+  }
+  const busy = url !== null && joining === url;
+  return (
+    <button
+      type="button"
+      className={props.primary ? 'primary' : undefined}
+      disabled={url === null || joining !== null || isFull(server)}
+      aria-busy={busy}
+      onClick={() => url && props.onJoin({ url, label: server.displayName, id: server.id })}
+    >
+      {busy ? 'Joining…' : isFull(server) ? 'Full' : 'Join'}
+      <span className="visually-hidden"> {server.displayName}</span>
+    </button>
+  );
+}
+
+function ServerRow(props: ServerBrowserProps & { row: Row; home: ListedServer | null }) {
+  const { server, ping } = props.row;
+  const url = wsUrlFor(server.address, secure());
+  const isHome = props.home !== null && props.home.id === server.id;
+  return (
+    <tr className={isHome ? 'home' : undefined} data-server-id={server.id}>
+      <th scope="row" className="col-name">
+        <span className="server-name">{server.displayName}</span>
+        {isHome && <span className="badge">this server</span>}
+      </th>
+      <td className="col-address mono">{server.address}</td>
+      <td className="col-users">
+        <span className={isFull(server) ? 'full' : undefined}>
+          {server.connectedUsers}
+          <span className="muted"> / {server.maxUsers}</span>
+        </span>
+        <span className="visually-hidden"> users</span>
+      </td>
+      <td className="col-ping">
+        <PingCell ping={ping} />
+      </td>
+      <td className="col-action">
+        <JoinButton {...props} server={server} url={url} />
+      </td>
+    </tr>
+  );
+}
+
+function HomeCard(props: ServerBrowserProps & { home: ListedServer; ping: PingState | undefined }) {
+  const { home, ping } = props;
+  const url = `${secure() ? 'wss' : 'ws'}://${home.address}/`;
+  return (
+    <section className="home-card card" aria-labelledby="home-title">
+      <div>
+        <p className="eyebrow">This server</p>
+        <h3 id="home-title">{home.displayName}</h3>
+        <p className="home-facts">
+          <span>
+            {home.connectedUsers} / {home.maxUsers} users
+          </span>
+          <span>
+            ping <PingCell ping={ping} />
+          </span>
+          <span className="mono">{home.address}</span>
+        </p>
+      </div>
+      <JoinButton {...props} server={home} url={url} primary />
+    </section>
+  );
+}
+
+function ListingField(props: ServerBrowserProps) {
+  const [draft, setDraft] = useState(props.listingUrl);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  // Show the address as it is used once accepted (`localhost:8080` → `http://localhost:8080`).
+  useEffect(() => setDraft(props.listingUrl), [props.listingUrl]);
+  if (!props.listingEditable) {
+    return (
+      <p className="listing-origin">
+        from this listing, <span className="mono">{props.listingUrl}</span>
+      </p>
+    );
+  }
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setError(props.onListingUrlChange(draft));
+  };
+  return (
+    <form className="listing-form" onSubmit={submit}>
+      <label htmlFor={id}>Listing server</label>
+      <input
+        id={id}
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        inputMode="url"
+        spellCheck={false}
+        aria-invalid={error !== null}
+        aria-describedby={`${id}-error`}
+      />
+      <button type="submit">Use</button>
+      <p id={`${id}-error`} className="field-error" role="alert">
+        {error ?? ''}
+      </p>
+    </form>
+  );
+}
+
+function JoinByAddress(props: ServerBrowserProps) {
+  const [address, setAddress] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const url = wsUrlFor(address, secure());
+    if (url === null) {
+      setError('Enter host:port (for example localhost:5000) or a ws:// or wss:// URL');
+      return;
+    }
+    setError(null);
+    props.onJoin({ url, label: address.trim() });
+  };
+  return (
+    <form className="join-address card" onSubmit={submit}>
+      <label htmlFor={id}>Join a server by address</label>
+      <div className="inline">
+        <input
+          id={id}
+          value={address}
+          onChange={(e) => setAddress(e.target.value)}
+          placeholder="host:port or ws://host:port"
+          inputMode="url"
+          spellCheck={false}
+          aria-invalid={error !== null}
+          aria-describedby={`${id}-error`}
+        />
+        <button type="submit" disabled={props.joining !== null}>
+          Join
+        </button>
+      </div>
+      <p id={`${id}-error`} className="field-error" role="alert">
+        {error ?? ''}
+      </p>
+    </form>
+  );
+}

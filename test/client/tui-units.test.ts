@@ -1,7 +1,6 @@
 /** The terminal client's pure parts: line editing, input history, command parsing. */
 import { describe, expect, it } from 'vitest';
-import { helpText, parseInput, splitName, splitQuery } from '../../src/cli/chat/commands.js';
-import { InputHistory } from '../../src/cli/chat/input-history.js';
+import { helpText } from '../../src/cli/chat/commands.js';
 import { complete, insert, lineOf, move, textOf, visibleWindow } from '../../src/cli/chat/line-editor.js';
 import { appendEntries } from '../../src/cli/chat/log.js';
 
@@ -38,35 +37,7 @@ describe('line editor', () => {
   });
 });
 
-describe('InputHistory', () => {
-  it('skips blank lines and repeats, and bounds its size', () => {
-    const history = new InputHistory(3);
-    for (const line of ['a', 'a', '  ', 'b', 'c', 'd']) history.push(line);
-    expect(history.size).toBe(3);
-    expect([history.up(''), history.up(''), history.up(''), history.up('')]).toEqual(['d', 'c', 'b', null]);
-    expect([history.down(), history.down(), history.down(), history.down()]).toEqual(['c', 'd', '', null]);
-  });
-});
-
 describe('commands', () => {
-  it('tells messages from commands', () => {
-    expect(parseInput('hello')).toEqual({ kind: 'message', text: 'hello' });
-    expect(parseInput('  ')).toEqual({ kind: 'empty' });
-    expect(parseInput('//etc/passwd')).toEqual({ kind: 'message', text: '/etc/passwd' });
-    expect(parseInput('/NICK  Bob ')).toEqual({ kind: 'command', name: 'nick', rest: 'Bob' });
-    expect(parseInput('/quit')).toEqual({ kind: 'command', name: 'quit', rest: '' });
-  });
-
-  it('splits names (quoted when they hold spaces) and queries', () => {
-    expect(splitName('bob go away')).toEqual(['bob', 'go away']);
-    expect(splitName('"Mary Ann" too loud')).toEqual(['Mary Ann', 'too loud']);
-    expect(splitName('bob')).toEqual(['bob', '']);
-    expect(splitQuery('history; 5')).toEqual(['history', ['5']]);
-    expect(splitQuery('ban; bob; spam; again')).toEqual(['ban', ['bob', 'spam', 'again']]);
-    expect(splitQuery('history 5')).toEqual(['history', ['5']]);
-    expect(splitQuery('server_info')).toEqual(['server_info', []]);
-  });
-
   it('lists every command in /help', () => {
     for (const name of ['nick', 'users', 'history', 'ping', 'query', 'op', 'ban', 'unban', 'clear', 'help', 'quit']) {
       expect(helpText()).toContain(`/${name}`);

@@ -5,8 +5,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
 import type { C2Error } from '../../client/errors.js';
+import { InputHistory } from '../../client/input-history.js';
 import { ChatView } from './chat-view.js';
-import { InputHistory } from './input-history.js';
 import { KeyRouter } from './keys.js';
 import { NamePrompt } from './name-prompt.js';
 import { useChat } from './use-chat.js';

@@ -5,8 +5,9 @@
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
-import { type CommandContext, findCommand, notice, parseInput, type Reply } from './commands.js';
-import type { InputHistory } from './input-history.js';
+import type { InputHistory } from '../../client/input-history.js';
+import { parseInput } from '../../client/slash.js';
+import { type CommandContext, findCommand, notice, type Reply } from './commands.js';
 import { InputLine } from './input-line.js';
 import { MessagePane } from './message-pane.js';
 import { StatusBar } from './status-bar.js';

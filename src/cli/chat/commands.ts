@@ -4,6 +4,7 @@
  * `/text`.
  */
 import type { C2Client } from '../../client/c2-client.js';
+import { formatAnswer, splitName, splitQuery } from '../../client/slash.js';
 import type { HistoryEntry } from '../../client/types.js';
 import type { NewEntry, Tone } from './log.js';
 
@@ -28,49 +29,6 @@ export interface SlashCommand {
 
 export function notice(text: string, tone: Tone = 'info'): NewEntry {
   return { kind: 'notice', time: Date.now(), text, tone };
-}
-
-export type ParsedInput =
-  | { kind: 'empty' }
-  | { kind: 'message'; text: string }
-  | { kind: 'command'; name: string; rest: string };
-
-export function parseInput(line: string): ParsedInput {
-  if (line.trim() === '') return { kind: 'empty' };
-  if (line.startsWith('//')) return { kind: 'message', text: line.slice(1) };
-  if (!line.startsWith('/')) return { kind: 'message', text: line };
-  const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line);
-  return { kind: 'command', name: (match?.[1] ?? '').toLowerCase(), rest: (match?.[2] ?? '').trim() };
-}
-
-/**
- * Splits a name off the front of `rest`: a quoted `"name with spaces"` or the first word.
- * Returns the name and what follows.
- */
-export function splitName(rest: string): [string, string] {
-  const quoted = /^"([^"]*)"\s*([\s\S]*)$/.exec(rest);
-  if (quoted) return [quoted[1] ?? '', (quoted[2] ?? '').trim()];
-  const space = rest.search(/\s/);
-  return space === -1 ? [rest, ''] : [rest.slice(0, space), rest.slice(space).trim()];
-}
-
-/**
- * `/query` arguments: the raw c2 content (`history; 5`), or for convenience a command and
- * one argument separated by a space (`history 5`).
- */
-export function splitQuery(rest: string): [string, string[]] {
-  if (rest.includes('; ')) {
-    // Joined again with "; " on the wire: the frame is exactly what was typed.
-    const [command = '', ...args] = rest.split('; ');
-    return [command, args];
-  }
-  const [command, arg] = splitName(rest);
-  return [command, arg === '' ? [] : [arg]];
-}
-
-/** Answers as lines: text as it is, JSON pretty-printed. */
-export function formatAnswer(answer: unknown): string {
-  return typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2);
 }
 
 function usage(command: SlashCommand): Reply {

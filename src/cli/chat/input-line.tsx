@@ -4,7 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import { useRef, useState } from 'react';
-import { InputHistory } from './input-history.js';
+import { InputHistory } from '../../client/input-history.js';
 import { useKeys } from './keys.js';
 import {
   backspace,

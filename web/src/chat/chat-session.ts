@@ -9,7 +9,8 @@
  * a snapshot that changes identity only then. No DOM here, so it runs under Node too.
  */
 import type { C2Client, ClientState, HistoryEntry, StateEvent } from '../../../src/client/index.js';
-import { type CommandContext, CommandError, historyEntries, notice, parseInput, runCommand } from './commands.js';
+import { parseInput } from '../../../src/client/slash.js';
+import { type CommandContext, CommandError, historyEntries, notice, runCommand } from './commands.js';
 import { DEFAULT_ENTRY_CAP, type Entry, EntryLog, type MessageEntry, type NewEntry } from './entries.js';
 import { newHistoryStart, stripLiveTail } from './history-merge.js';
 

@@ -5,6 +5,7 @@
  * a `CommandContext`, so they run (and are tested) without a browser.
  */
 import type { HistoryEntry, PingResult } from '../../../src/client/index.js';
+import { formatAnswer, splitName, splitQuery } from '../../../src/client/slash.js';
 import type { NewEntry, NoticeTone } from './entries.js';
 
 export interface CommandContext {
@@ -35,53 +36,10 @@ export interface SlashCommand {
   run(ctx: CommandContext, rest: string): Promise<Reply> | Reply;
 }
 
-export type ParsedInput =
-  | { kind: 'empty' }
-  | { kind: 'message'; text: string }
-  | { kind: 'command'; name: string; rest: string };
-
 export function notice(text: string, tone: NoticeTone = 'info', detail?: string): NewEntry {
   return detail === undefined
     ? { kind: 'notice', time: Date.now(), tone, text }
     : { kind: 'notice', time: Date.now(), tone, text, detail };
-}
-
-/** Classifies what was typed. Messages are kept exactly as typed (no trimming). */
-export function parseInput(line: string): ParsedInput {
-  if (line.trim() === '') return { kind: 'empty' };
-  if (line.startsWith('//')) return { kind: 'message', text: line.slice(1) };
-  if (!line.startsWith('/')) return { kind: 'message', text: line };
-  const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line);
-  return { kind: 'command', name: (match?.[1] ?? '').toLowerCase(), rest: (match?.[2] ?? '').trim() };
-}
-
-/**
- * Splits a name off the front of `rest`: a quoted `"name with spaces"` or the first word.
- * Returns the name and what follows.
- */
-export function splitName(rest: string): [string, string] {
-  const quoted = /^"([^"]*)"\s*([\s\S]*)$/.exec(rest);
-  if (quoted) return [quoted[1] ?? '', (quoted[2] ?? '').trim()];
-  const space = rest.search(/\s/);
-  return space === -1 ? [rest, ''] : [rest.slice(0, space), rest.slice(space).trim()];
-}
-
-/**
- * `/query` arguments: the raw c2 content (`history; 5`), or for convenience a command and
- * one argument separated by a space (`history 5`).
- */
-export function splitQuery(rest: string): [string, string[]] {
-  if (rest.includes('; ')) {
-    const [command = '', ...args] = rest.split('; ');
-    return [command, args];
-  }
-  const [command, arg] = splitName(rest);
-  return [command, arg === '' ? [] : [arg]];
-}
-
-/** Answers as text: strings as they are, JSON pretty-printed. */
-export function formatAnswer(answer: unknown): string {
-  return typeof answer === 'string' ? answer : JSON.stringify(answer, null, 2);
 }
 
 /** An answer as a notice: a one-line string as the notice itself, anything else as its detail. */

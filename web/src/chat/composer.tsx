@@ -14,8 +14,8 @@ import {
   useRef,
   useState,
 } from 'react';
+import { InputHistory } from '../../../src/client/input-history.js';
 import type { ChatSession } from './chat-session.js';
-import { InputHistory } from './input-history.js';
 
 export interface ComposerProps {
   session: ChatSession;
@@ -44,7 +44,7 @@ export function Composer({ session, error, serverName, inputRef }: ComposerProps
   const send = useCallback(() => {
     const line = valueRef.current;
     if (line.trim() === '') return;
-    history.add(line);
+    history.push(line);
     setValue('');
     void session.submit(line).then((result) => {
       if (!result.ok && result.restore !== null && valueRef.current === '') setValue(result.restore);
@@ -74,13 +74,13 @@ export function Composer({ session, error, serverName, inputRef }: ComposerProps
       const el = e.currentTarget;
       const oneLine = !el.value.includes('\n');
       if (e.key === 'ArrowUp' && oneLine && !e.shiftKey && !e.altKey) {
-        const line = history.previous(el.value);
+        const line = history.up(el.value);
         if (line !== null) {
           e.preventDefault();
           setValue(line);
         }
       } else if (e.key === 'ArrowDown' && oneLine && !e.shiftKey && !e.altKey) {
-        const line = history.next();
+        const line = history.down();
         if (line !== null) {
           e.preventDefault();
           setValue(line);

@@ -75,7 +75,10 @@ export function localCommand(): Command {
         await new Promise((r) => setTimeout(r, 50));
 
       const shown = flags.host === '0.0.0.0' || flags.host === '127.0.0.1' ? 'localhost' : dialHost;
-      const web = `http://${shown}:${chat.port}/`;
+      // The page finds the listing at port 8080 of its own host unless told otherwise.
+      const listingQuery =
+        listing.port === 8080 ? '' : `?listing=${encodeURIComponent(`http://${shown}:${listing.port}`)}`;
+      const web = `http://${shown}:${chat.port}/${listingQuery}`;
       const lines = [
         '',
         'Chatter is running.',

@@ -184,6 +184,8 @@ describe('npm start (c2 local)', () => {
     const servers = await listServers(listingUrl);
     expect(servers).toHaveLength(1);
     expect(servers[0]?.address).toBe(`127.0.0.1:${new URL(chatUrl).port}`);
+    // The web client's link tells it where the listing is (not on the default port 8080 here).
+    expect(new URL(chatUrl).searchParams.get('listing')).toBe(listingUrl.replace('127.0.0.1', 'localhost'));
     const page = await fetch(chatUrl);
     expect(page.status).toBe(200);
 

@@ -14,8 +14,8 @@ import type { ListingStore, PublicServer } from './store/types.js';
 
 export interface ListingSnapshot {
   version: number;
-  /** `{"servers":[…]}`, ready to send. */
-  body: string;
+  /** `{"servers":[…]}` as UTF-8 bytes, ready to send (encoded once, not per response). */
+  body: Buffer;
   /** A strong ETag derived from the body, so every instance gives equal bodies equal tags. */
   etag: string;
   byId: ReadonlyMap<number, PublicServer>;
@@ -53,7 +53,7 @@ export class ListCache {
 
   private async build(version: number): Promise<ListingSnapshot> {
     const servers = await this.store.list();
-    const body = JSON.stringify({ servers });
+    const body = Buffer.from(JSON.stringify({ servers }), 'utf8');
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     this.rebuilds++;
     return { version, body, etag, byId: new Map(servers.map((s) => [s.id, s])), size: servers.length };

@@ -16,11 +16,18 @@ export interface ListingMetrics {
 export function createListingMetrics(store: ListingStore, cache: ListCache): ListingMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c2_listing_' });
-  const requests = new Counter({
+  // Requests are counted in a plain map on the hot path and copied into prom-client only
+  // when /metrics is scraped (a labelled inc() per request costs a label hash each time).
+  const requestCounts = new Map<string, { method: string; route: string; status: string; n: number }>();
+  new Counter({
     name: 'c2_listing_http_requests_total',
     help: 'HTTP requests answered, by method, route and status',
     labelNames: ['method', 'route', 'status'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const { method, route, status, n } of requestCounts.values()) this.inc({ method, route, status }, n);
+    },
   });
   const registrations = new Counter({
     name: 'c2_listing_registrations_total',
@@ -57,7 +64,12 @@ export function createListingMetrics(store: ListingStore, cache: ListCache): Lis
   });
   return {
     registry,
-    request: (method, route, status) => requests.inc({ method, route, status: String(status) }),
+    request(method, route, status) {
+      const key = `${method} ${status} ${route}`;
+      const count = requestCounts.get(key);
+      if (count) count.n++;
+      else requestCounts.set(key, { method, route, status: String(status), n: 1 });
+    },
     registration: (outcome) => registrations.inc({ outcome }),
     check: (outcome) => checks.inc({ outcome }),
   };

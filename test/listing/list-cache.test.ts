@@ -29,14 +29,14 @@ describe('ListCache', () => {
     const cache = new ListCache(store);
     state.servers = [server(1)];
     const first = await cache.current();
-    expect(first.body).toBe(JSON.stringify({ servers: [server(1)] }));
+    expect(first.body.toString('utf8')).toBe(JSON.stringify({ servers: [server(1)] }));
     for (let i = 0; i < 10; i++) expect(await cache.current()).toBe(first);
     expect(state.lists).toBe(1);
 
     state.servers = [server(1), server(2)];
     state.version++;
     const second = await cache.current();
-    expect(second.body).toContain('"id":2');
+    expect(second.body.toString('utf8')).toContain('"id":2');
     expect(second.etag).not.toBe(first.etag);
     expect(second.byId.get(2)).toEqual(server(2));
     expect(state.lists).toBe(2);

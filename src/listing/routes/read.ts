@@ -30,7 +30,7 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
       const snapshot = await ctx.cache.current();
       reply.header('etag', snapshot.etag).header('cache-control', 'no-cache');
       if (ifNoneMatchHits(request.headers['if-none-match'], snapshot.etag)) return reply.code(304).send();
-      // Already serialised: Fastify sends a string as is, without running the serialiser.
+      // Already serialised and encoded: Fastify sends a Buffer as is, without the serialiser.
       return reply.type('application/json; charset=utf-8').send(snapshot.body as unknown as ServerListBody);
     },
   );

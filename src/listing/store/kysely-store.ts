@@ -29,6 +29,11 @@ export class KyselyStore implements ListingStore {
     readonly kind: 'sqlite' | 'postgres',
     readonly description: string,
     private readonly db: Db,
+    /**
+     * A synchronous read of the version (SQLite: one statement prepared once). The version
+     * is read on every GET /servers, so it is worth skipping Kysely's per-call compilation.
+     */
+    private readonly readVersion?: () => number,
   ) {}
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {
@@ -168,6 +173,8 @@ export class KyselyStore implements ListingStore {
   }
 
   version(): Promise<number> {
+    const readVersion = this.readVersion;
+    if (readVersion) return this.guard(async () => readVersion());
     return this.guard(async () => {
       const row = await this.db.selectFrom(STATE_TABLE).select('version').where('id', '=', 1).executeTakeFirstOrThrow();
       return Number(row.version);

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { ListingDatabase } from './schema.js';
+import { type ListingDatabase, STATE_TABLE } from './schema.js';
 import type { ListingStore } from './types.js';
 
 export const IN_MEMORY = ':memory:';
@@ -33,5 +33,12 @@ export async function openSqliteStore(file: string): Promise<ListingStore> {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore('sqlite', path, db);
+  const versionStatement = database.prepare<[], { version: number | bigint }>(
+    `SELECT version FROM ${STATE_TABLE} WHERE id = 1`,
+  );
+  return new KyselyStore('sqlite', path, db, () => {
+    const row = versionStatement.get();
+    if (row === undefined) throw new Error('the listing state row is missing');
+    return Number(row.version);
+  });
 }

@@ -1,0 +1,24 @@
+/**
+ * The server under test: the real c2 chat server (built into dist/), started through its
+ * programmatic API with room for every bench client and flood control off (the bench's
+ * senders are meant to go as fast as the server allows). Everything else — the slow
+ * consumer limit, history, heartbeats — is the default.
+ *
+ * C2_BENCH_DIST=<dir> benchmarks another build (a dist/ directory) instead: for trying a
+ * change of the server against the same bench before making it.
+ */
+import { distUrl, runServer } from './common.mjs';
+
+const { startChatServer } = await import(`${distUrl()}/server/chat-server.js`);
+
+await runServer(async ({ maxUsers = 20_000 }) => {
+  const server = await startChatServer({
+    host: '127.0.0.1',
+    port: 0,
+    id: 7,
+    name: 'bench',
+    maxUsers,
+    limits: { floodRatePerSecond: 1e9, floodBurst: 1e9 },
+  });
+  return { port: server.port };
+});

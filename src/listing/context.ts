@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AddressPolicy } from './address/policy.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
 import type { ListCache } from './list-cache.js';
 import type { ListingMetrics } from './metrics.js';
 import type { ResolvedListingOptions } from './options.js';
@@ -14,5 +15,7 @@ export interface ListingContext {
   policy: AddressPolicy;
   verify: Verifier;
   metrics: ListingMetrics;
+  /** Failed authentications per client IP (PUT and DELETE answer 429 past the limit). */
+  authFailures: AuthFailureLimiter;
   log: Logger;
 }

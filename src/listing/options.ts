@@ -26,6 +26,8 @@ export interface ListingOptions {
   liveness?: boolean;
   /** POSTs per client IP per window (default 10 a minute). */
   registerRateLimit?: { max: number; windowMs: number };
+  /** Failed authentications (401) on PUT and DELETE per client IP per window (default 20 a minute). */
+  authFailureLimit?: { max: number; windowMs: number };
   /** Largest request body (default 16 KiB). */
   bodyLimitBytes?: number;
   /** Port of the default address (default 5000). */
@@ -61,6 +63,7 @@ export function resolveListingOptions(options: ListingOptions): ResolvedListingO
     checkConcurrency: options.checkConcurrency ?? 32,
     liveness: options.liveness ?? true,
     registerRateLimit: options.registerRateLimit ?? { max: 10, windowMs: 60_000 },
+    authFailureLimit: options.authFailureLimit ?? { max: 20, windowMs: 60_000 },
     bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
     defaultChatPort: options.defaultChatPort ?? DEFAULT_CHAT_PORT,
     resolve: options.resolve,

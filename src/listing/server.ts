@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AddressPolicy } from './address/policy.js';
 import { buildListingApp } from './app.js';
+import { AuthFailureLimiter } from './auth-failures.js';
 import type { ListingContext } from './context.js';
 import { ListCache } from './list-cache.js';
 import { LivenessChecker } from './liveness.js';
@@ -48,7 +49,8 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
     ...(resolved.resolve ? { resolve: resolved.resolve } : {}),
   });
   const verify = createVerifier({ timeoutMs: resolved.pingTimeoutMs, maxBytes: resolved.pingMaxBytes });
-  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, log };
+  const authFailures = new AuthFailureLimiter(resolved.authFailureLimit, resolved.now);
+  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, authFailures, log };
   const checker = new LivenessChecker({
     store,
     policy,

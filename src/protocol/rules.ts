@@ -9,6 +9,8 @@ export const DEFAULT_LIMITS = {
   maxUsers: 50,
   floodRatePerSecond: 5,
   floodBurst: 10,
+  frameRatePerSecond: 50,
+  frameBurst: 100,
   maxFrameBytes: 16 * 1024,
   slowConsumerBytes: 1024 * 1024,
   registrationTimeoutMs: 30_000,
@@ -19,6 +21,13 @@ export const DEFAULT_LIMITS = {
 const CONTROL = /\p{Cc}/u;
 /** Control (Cc), format (Cf), line and paragraph separators (Zl, Zp), lone surrogates (Cs). */
 const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/**
+ * Characters that render as nothing, or as a blank, without being white space: the
+ * default-ignorable code points (variation selectors, the combining grapheme joiner,
+ * Hangul fillers…) and the Braille blank. In a name they make an invisible look-alike
+ * ("alice" followed by a Hangul filler) or a blank name.
+ */
+const INVISIBLE_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
 /** Control characters other than `\n` and `\t`, and lone surrogates. */
 const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\p{Cs}]/u;
 const WHITE_SPACE = /^\p{White_Space}|\p{White_Space}$/u;
@@ -37,9 +46,10 @@ export function normalizeUsername(name: string): string {
 }
 
 /**
- * The identity of a username for uniqueness and bans: case-insensitive (full case
- * folding approximated by upper- then lower-casing, so "Straße" matches "STRASSE") and
- * compatibility-normalised (NFKC), so full-width or ligature look-alikes of a name collide.
+ * The case-insensitive key of a username: full case folding approximated by upper- then
+ * lower-casing (so "Straße" matches "STRASSE"), and compatibility normalisation (NFKC), so
+ * full-width or ligature look-alikes of a name collide. The chat server extends it with
+ * Unicode's confusables for uniqueness and bans (src/server/name-identity.ts).
  */
 export function usernameKey(name: string): string {
   return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
@@ -52,6 +62,7 @@ export function validateUsername(name: string, maxLength: number = DEFAULT_LIMIT
   if (length > maxLength) return `username is longer than ${maxLength} characters`;
   if (name.includes(';')) return 'username may not contain ";"';
   if (FORBIDDEN_IN_NAME.test(name)) return 'username may not contain control, format or line-separator characters';
+  if (INVISIBLE_IN_NAME.test(name)) return 'username may not contain invisible characters';
   if (WHITE_SPACE.test(name)) return 'username may not start or end with white space';
   return null;
 }
@@ -96,6 +107,11 @@ export function validateServerName(name: string): string | null {
   const length = codePointLength(name);
   if (length < 1 || length > 64) return 'must be 1 to 64 characters';
   if (/[\p{Cc}\p{Cs}]/u.test(name)) return 'may not contain control characters';
+  // Bidirectional overrides, embeddings, isolates and marks reorder how a list shows the
+  // name and the text after it ("Trojan Source"); no server name needs them.
+  if (/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u.test(name)) {
+    return 'may not contain bidirectional formatting characters';
+  }
   if (ONLY_WHITE_SPACE.test(name)) return 'may not be only white space';
   return null;
 }

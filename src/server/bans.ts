@@ -1,11 +1,23 @@
+import { nameIdentity } from './name-identity.js';
 import type { ServerStore, StoredBan } from './store.js';
 
-/** Banned usernames by identity key, held in memory for the CONNECT path and written through to the store. */
+/**
+ * Banned usernames by identity key (nameIdentity), held in memory for the CONNECT path and
+ * written through to the store. A ban stored under an older key (before look-alikes were
+ * folded by the confusables skeleton) is moved to its current key when the list loads.
+ */
 export class BanList {
   private readonly bans = new Map<string, StoredBan>();
 
   constructor(private readonly store: ServerStore) {
-    for (const ban of store.loadBans()) this.bans.set(ban.nameKey, ban);
+    for (const ban of store.loadBans()) {
+      const key = nameIdentity(ban.username);
+      if (key !== ban.nameKey) {
+        store.removeBan(ban.nameKey);
+        store.addBan({ ...ban, nameKey: key });
+      }
+      this.bans.set(key, { ...ban, nameKey: key });
+    }
   }
 
   has(nameKey: string): boolean {

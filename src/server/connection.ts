@@ -24,13 +24,18 @@ export class Connection {
   state: ConnectionState = 'unregistered';
   /** The NFC username, once connected. */
   username = '';
-  /** The username's identity key (usernameKey), once connected. */
+  /** The username's identity key (nameIdentity), once connected. */
   nameKey = '';
   operator = false;
   /** Set when a WebSocket ping is outstanding; cleared by the pong. */
   awaitingPong = false;
   registrationTimer: NodeJS.Timeout | undefined;
+  /** The flood bucket: MSG and UPDATE (commands that broadcast). */
   readonly bucket: TokenBucket;
+  /** The frame budget: every frame the peer sends, of any kind. */
+  readonly frameBudget: TokenBucket;
+  /** Set while reading is paused because the peer is over its frame budget. */
+  throttleTimer: NodeJS.Timeout | undefined;
   private readonly socket: Socket;
   private corked = false;
 
@@ -40,12 +45,15 @@ export class Connection {
     floodRate: number,
     floodBurst: number,
     private readonly maxBacklog: number,
+    frameRate: number,
+    frameBurst: number,
   ) {
     // ws keeps the net.Socket in a private field; we write pre-framed bytes to it
     // directly. This is safe because permessage-deflate is off, so ws never queues
     // frames of its own that ours could overtake.
     this.socket = (ws as unknown as { _socket: Socket })._socket;
     this.bucket = new TokenBucket(floodRate, floodBurst);
+    this.frameBudget = new TokenBucket(frameRate, frameBurst);
   }
 
   get open(): boolean {

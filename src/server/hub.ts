@@ -8,6 +8,7 @@ import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
 import { History } from './history.js';
 import { ChatStats } from './metrics.js';
+import { nameIdentity } from './name-identity.js';
 import { OperatorGate } from './operators.js';
 import { HISTORY_QUERY_MAX, type ResolvedChatOptions } from './options.js';
 import { Room } from './room.js';
@@ -65,7 +66,7 @@ export class ChatHub {
       log.error({ err }, 'could not write message history'),
     );
     this.operators = new OperatorGate(opPassword);
-    this.serverNameKey = usernameKey(normalizeUsername(options.name));
+    this.serverNameKey = nameIdentity(normalizeUsername(options.name));
   }
 
   start(): void {
@@ -82,6 +83,8 @@ export class ChatHub {
       limits.floodRatePerSecond,
       limits.floodBurst,
       limits.slowConsumerBytes,
+      limits.frameRatePerSecond,
+      limits.frameBurst,
     );
     this.sockets.add(conn);
     this.stats.openSockets++;
@@ -89,7 +92,10 @@ export class ChatHub {
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
     ws.on('pong', () => {
       conn.awaitingPong = false;
+      this.chargeFrame(conn);
     });
+    // ws answers pings itself; they count against the frame budget like any frame.
+    ws.on('ping', () => this.chargeFrame(conn));
     ws.on('error', (err: Error & { code?: string }) => {
       // ws closes the socket itself after a protocol error (1009 too big, 1007 bad UTF-8…).
       this.log.debug({ err: err.message, code: err.code, remote: remoteAddress }, 'websocket error');
@@ -101,6 +107,7 @@ export class ChatHub {
   private onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
     if (!conn.open) return; // frames after DISCONNECT, a ban or a drop are ignored
     this.stats.messagesIn++;
+    this.chargeFrame(conn);
     if (isBinary) return this.error(conn, 'binary_frame', 'binary frames are not accepted: send c2 messages as text');
     this.dispatch(conn, (data as Buffer).toString('utf8'));
   }
@@ -131,6 +138,29 @@ export class ChatHub {
       );
     }
     command.handle(this, conn, args);
+  }
+
+  /**
+   * The frame budget. A frame past it is still handled (it has been read, and the ordering
+   * promise holds), but reading from the socket pauses until the budget has recovered:
+   * a fast sender is slowed by TCP backpressure, not refused, and cannot keep the event
+   * loop to itself. A peer paused past the heartbeat cannot answer it and is dropped.
+   */
+  private chargeFrame(conn: Connection): void {
+    const wait = conn.frameBudget.spend();
+    if (wait === 0 || conn.throttleTimer !== undefined) return;
+    this.stats.throttled++;
+    conn.ws.pause();
+    this.resumeAfter(conn, wait);
+  }
+
+  private resumeAfter(conn: Connection, wait: number): void {
+    conn.throttleTimer = setTimeout(() => {
+      conn.throttleTimer = undefined;
+      const more = conn.frameBudget.wait();
+      if (more > 0) this.resumeAfter(conn, more);
+      else conn.ws.resume();
+    }, Math.ceil(wait));
   }
 
   // ---- replies -------------------------------------------------------------------------
@@ -173,7 +203,15 @@ export class ChatHub {
     if (this.bans.has(key)) return NAME_BANNED;
     if (key === this.serverNameKey) return NAME_RESERVED;
     const holder = this.room.get(key);
-    return holder && holder !== conn ? NAME_TAKEN : null;
+    if (!holder || holder === conn) return null;
+    // A look-alike rather than the same name in another case: say whose name it imitates.
+    return {
+      code: NAME_TAKEN.code,
+      text: (u) =>
+        usernameKey(u) === usernameKey(holder.username)
+          ? NAME_TAKEN.text(u)
+          : `${NAME_TAKEN.text(u)}: it looks like "${holder.username}"`,
+    };
   }
 
   join(conn: Connection, username: string, key: string): void {
@@ -207,7 +245,7 @@ export class ChatHub {
     const username = normalizeUsername(rawName);
     const problem = validateUsername(username, this.options.limits.usernameMaxLength);
     if (problem) return { ok: false, code: 'bad_username', text: problem };
-    const key = usernameKey(username);
+    const key = nameIdentity(username);
     this.bans.add(key, username, message);
     this.log.info({ user: username, message }, 'username banned');
     const holder = this.room.get(key);
@@ -223,7 +261,7 @@ export class ChatHub {
 
   unban(rawName: string): ModerationResult {
     const username = normalizeUsername(rawName);
-    if (!this.bans.remove(usernameKey(username))) {
+    if (!this.bans.remove(nameIdentity(username))) {
       return { ok: false, code: 'not_banned', text: `"${username}" is not banned` };
     }
     this.log.info({ user: username }, 'username unbanned');
@@ -274,6 +312,7 @@ export class ChatHub {
   }
 
   private onClose(conn: Connection): void {
+    clearTimeout(conn.throttleTimer);
     this.sockets.delete(conn);
     this.stats.openSockets--;
     if (conn.open) this.leave(conn, 'lost_connection');

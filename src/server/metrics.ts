@@ -12,6 +12,8 @@ export class ChatStats {
   messagesOut = 0;
   broadcasts = 0;
   slowConsumersDropped = 0;
+  /** Times a connection's reading was paused for going over its frame budget. */
+  throttled = 0;
   readonly errors = new Map<string, number>();
 
   countError(reason: string): void {
@@ -63,6 +65,12 @@ export function createChatMetrics(stats: ChatStats): Registry {
     'c2_slow_consumers_dropped_total',
     'Connections dropped because their unsent backlog passed the limit',
     () => stats.slowConsumersDropped,
+  );
+  counterFrom(
+    registry,
+    'c2_throttled_total',
+    'Times reading from a connection was paused because it sent frames faster than its budget',
+    () => stats.throttled,
   );
   new Counter({
     name: 'c2_errors_total',

@@ -6,6 +6,12 @@ export interface ChatLimits {
   messageMaxLength: number;
   floodRatePerSecond: number;
   floodBurst: number;
+  /**
+   * Frames of any kind read per connection per second, bursts of `frameBurst`; a faster
+   * sender is read more slowly (TCP backpressure). Unless set, never below the flood limit.
+   */
+  frameRatePerSecond: number;
+  frameBurst: number;
   maxFrameBytes: number;
   slowConsumerBytes: number;
   registrationTimeoutMs: number;
@@ -62,6 +68,8 @@ export const DEFAULT_HISTORY_SIZE = 10_000;
 export const HISTORY_QUERY_MAX = 500;
 
 export function resolveChatOptions(options: ChatServerOptions, id: number): ResolvedChatOptions {
+  const floodRatePerSecond = options.limits?.floodRatePerSecond ?? DEFAULT_LIMITS.floodRatePerSecond;
+  const floodBurst = options.limits?.floodBurst ?? DEFAULT_LIMITS.floodBurst;
   return {
     host: options.host ?? '0.0.0.0',
     port: options.port ?? DEFAULT_CHAT_PORT,
@@ -72,8 +80,11 @@ export function resolveChatOptions(options: ChatServerOptions, id: number): Reso
     limits: {
       usernameMaxLength: DEFAULT_LIMITS.usernameMaxLength,
       messageMaxLength: DEFAULT_LIMITS.messageMaxLength,
-      floodRatePerSecond: DEFAULT_LIMITS.floodRatePerSecond,
-      floodBurst: DEFAULT_LIMITS.floodBurst,
+      floodRatePerSecond,
+      floodBurst,
+      // Every MSG is a frame: a flood limit raised above the frame budget raises the budget.
+      frameRatePerSecond: Math.max(DEFAULT_LIMITS.frameRatePerSecond, floodRatePerSecond),
+      frameBurst: Math.max(DEFAULT_LIMITS.frameBurst, floodBurst),
       maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
       slowConsumerBytes: DEFAULT_LIMITS.slowConsumerBytes,
       registrationTimeoutMs: DEFAULT_LIMITS.registrationTimeoutMs,

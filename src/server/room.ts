@@ -1,5 +1,6 @@
 import type { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
+import { nameIdentity } from './name-identity.js';
 
 /**
  * The connected users of the one room: join order (a Set keeps insertion order, and a
@@ -17,8 +18,12 @@ export class Room {
     return this.byKey.has(nameKey);
   }
 
-  get(nameKey: string): Connection | undefined {
-    return this.byKey.get(nameKey);
+  /**
+   * The member whose name has this identity. Takes an identity key or any spelling of a
+   * name (the identity of a key is the key itself).
+   */
+  get(name: string): Connection | undefined {
+    return this.byKey.get(name) ?? this.byKey.get(nameIdentity(name));
   }
 
   add(conn: Connection): void {

@@ -1,5 +1,5 @@
 /** Pieces shared by the /servers routes: the id parameter, the optional body, the key check. */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseServerId } from '../../protocol/rules.js';
 import { keyFromAuthorization } from '../authorization.js';
 import type { ListingContext } from '../context.js';
@@ -28,18 +28,32 @@ const authenticated = new WeakMap<FastifyRequest, ServerRecord>();
 
 /**
  * preParsing hook for PUT and DELETE: authentication comes before the body is even read
- * (an unauthenticated caller cannot make the listing parse anything): id (400) →
- * Authorization header present and well-formed (401) → listed (400 `not_listed`) → key
- * matches (401 `bad_key`).
+ * (an unauthenticated caller cannot make the listing parse anything): too many failed
+ * authentications from this IP (429) → id (400) → Authorization header present and
+ * well-formed (401) → listed (400 `not_listed`) → key matches (401 `bad_key`). Every 401
+ * counts against the caller's failure limit.
  */
 export function authenticate(ctx: ListingContext) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const retryAfter = ctx.authFailures.retryAfter(request.ip);
+    if (retryAfter > 0) {
+      reply.header('retry-after', String(retryAfter));
+      throw new ApiError(
+        'rate_limited',
+        `too many failed authentications from ${request.ip}; retry in ${retryAfter} s`,
+      );
+    }
     const id = idFrom((request.params as { id: string }).id);
-    const key = keyFromAuthorization(request.headers.authorization);
-    const record = await ctx.store.get(id);
-    if (record === undefined) throw notListed(id);
-    if (!keyMatches(key, record.keyHash)) throw new ApiError('bad_key', `that key is not the key of server ${id}`);
-    authenticated.set(request, record);
+    try {
+      const key = keyFromAuthorization(request.headers.authorization);
+      const record = await ctx.store.get(id);
+      if (record === undefined) throw notListed(id);
+      if (!keyMatches(key, record.keyHash)) throw new ApiError('bad_key', `that key is not the key of server ${id}`);
+      authenticated.set(request, record);
+    } catch (err) {
+      if (err instanceof ApiError && err.statusCode === 401) ctx.authFailures.fail(request.ip);
+      throw err;
+    }
   };
 }
 

@@ -1,4 +1,5 @@
-import { normalizeUsername, usernameKey, validateUsername } from '../../protocol/rules.js';
+import { normalizeUsername, validateUsername } from '../../protocol/rules.js';
+import { nameIdentity } from '../name-identity.js';
 import type { Command } from './types.js';
 
 /** `c2/CONNECT <username>` → `c2/ACKNOWLEDGE <server name>`; others get `c2/CONNECT <username>`. */
@@ -17,7 +18,7 @@ export const connect: Command = {
     if (hub.room.size >= hub.options.maxUsers) {
       return hub.error(conn, 'server_full', `server is full (${hub.options.maxUsers} users)`);
     }
-    const key = usernameKey(username);
+    const key = nameIdentity(username);
     const nameProblem = hub.nameUnavailable(key, conn);
     if (nameProblem) return hub.error(conn, nameProblem.code, nameProblem.text(username));
     hub.join(conn, username, key);

@@ -1,4 +1,6 @@
-import { normalizeUsername, usernameKey, validateUsername } from '../../protocol/rules.js';
+import { printable } from '../../protocol/grammar.js';
+import { normalizeUsername, validateUsername } from '../../protocol/rules.js';
+import { nameIdentity } from '../name-identity.js';
 import type { Command } from './types.js';
 
 /** `c2/UPDATE username; <new name>` → `c2/ACKNOWLEDGE`; everyone: `c2/UPDATE <old>; username; <new>`. */
@@ -15,13 +17,13 @@ export const update: Command = {
       return hub.error(
         conn,
         'unknown_property',
-        `unknown property "${property.slice(0, 32)}": the only property is username`,
+        `unknown property "${printable(property, 32)}": the only property is username`,
       );
     }
     const username = normalizeUsername(raw);
     const problem = validateUsername(username, hub.options.limits.usernameMaxLength);
     if (problem) return hub.error(conn, 'bad_username', problem);
-    const key = usernameKey(username);
+    const key = nameIdentity(username);
     const nameProblem = hub.nameUnavailable(key, conn);
     if (nameProblem) return hub.error(conn, nameProblem.code, nameProblem.text(username));
     hub.rename(conn, username, key);

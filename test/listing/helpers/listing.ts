@@ -18,6 +18,7 @@ export function startTestListing(db: string, options: ListingOptions = {}): Prom
     liveness: false,
     pingTimeoutMs: 1000,
     registerRateLimit: { max: 10_000, windowMs: 60_000 },
+    authFailureLimit: { max: 10_000, windowMs: 60_000 },
     resolve: testResolver,
     ...options,
   });

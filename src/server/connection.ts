@@ -27,6 +27,9 @@ export class Connection {
   /** The username's identity key (nameIdentity), once connected. */
   nameKey = '';
   operator = false;
+  /** Where this user's own join sits in the join batch it joined in (see join-batch.ts). */
+  joinBatch = 0;
+  joinOffset = 0;
   /** Set when a WebSocket ping is outstanding; cleared by the pong. */
   awaitingPong = false;
   registrationTimer: NodeJS.Timeout | undefined;

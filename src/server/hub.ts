@@ -6,7 +6,9 @@ import { normalizeUsername, usernameKey, validateUsername } from '../protocol/ru
 import { BanList } from './bans.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
+import { encodeTextFrame } from './frame.js';
 import { History } from './history.js';
+import { JoinBatch } from './join-batch.js';
 import { ChatStats } from './metrics.js';
 import { nameIdentity } from './name-identity.js';
 import { OperatorGate } from './operators.js';
@@ -49,6 +51,7 @@ export class ChatHub {
   readonly history: History;
   readonly operators: OperatorGate;
   private readonly sockets = new Set<Connection>();
+  private readonly joins = new JoinBatch(() => this.flushJoins());
   private readonly serverNameKey: string;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
@@ -184,15 +187,34 @@ export class ChatHub {
   }
 
   private sendTo(conn: Connection, text: string): void {
+    if (this.joins.pendingFor(conn)) this.flushJoins();
     this.stats.messagesOut++;
     if (!conn.send(text)) this.dropSlow([conn]);
   }
 
   /** Encodes once and writes to every connected user (but `except`). */
   broadcast(text: string, except?: Connection): void {
+    this.flushJoins();
     const { sent, slow } = this.room.broadcast(text, except);
     this.stats.broadcasts++;
     this.stats.messagesOut += sent;
+    if (slow) this.dropSlow(slow);
+  }
+
+  /** Writes the queued join announcements: one write per member for the whole batch. */
+  private flushJoins(): void {
+    const batch = this.joins.take();
+    if (!batch) return;
+    let slow: Connection[] | null = null;
+    for (const member of this.room) {
+      const part = batch.partFor(member);
+      if (part === null) continue;
+      this.stats.messagesOut += batch.count;
+      if (member.write(part)) continue;
+      if (slow === null) slow = [];
+      slow.push(member);
+    }
+    this.stats.broadcasts += batch.count;
     if (slow) this.dropSlow(slow);
   }
 
@@ -221,8 +243,9 @@ export class ChatHub {
     conn.nameKey = key;
     this.room.add(conn);
     this.usersChanged();
+    // Queued before the ACKNOWLEDGE, so the joiner is placed after its own announcement.
+    this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
     this.acknowledge(conn, this.options.name);
-    this.broadcast(formatServerMessage({ type: 'CONNECT', username }), conn);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
   }
 
@@ -348,6 +371,7 @@ export class ChatHub {
     this.closing = true;
     clearInterval(this.heartbeat);
     this.history.flush();
+    this.flushJoins();
     for (const conn of this.sockets) {
       clearTimeout(conn.registrationTimer);
       conn.state = 'closed';

@@ -1,0 +1,68 @@
+import type { Connection } from './connection.js';
+
+/** A batch is written once it holds this much, so it never nears the slow-consumer limit. */
+const MAX_BATCH_BYTES = 64 * 1024;
+
+/**
+ * Join announcements (`c2/CONNECT <name>` to everyone else), batched. When many users join
+ * at once, announcing each join on its own costs one write per member per join: n² writes for
+ * n joins. Queued instead, the joins read in one turn of the event loop leave as one buffer,
+ * one write per member.
+ *
+ * Order is kept because the hub flushes the batch before anything else is written to a
+ * member who has frames in it (a reply, a broadcast) — see ChatHub.sendTo and broadcast. A
+ * user who joins within a batch receives only the announcements queued after its own.
+ */
+export class JoinBatch {
+  private frames: Buffer[] = [];
+  private bytes = 0;
+  /** Numbers the batches, so a member's offset is only read in the batch it joined in. */
+  private batch = 1;
+  private scheduled = false;
+
+  constructor(private readonly flush: () => void) {}
+
+  /** Queues the frame announcing `joiner`, who will get only what is queued after it. */
+  add(frame: Buffer, joiner: Connection): void {
+    this.frames.push(frame);
+    this.bytes += frame.length;
+    joiner.joinBatch = this.batch;
+    joiner.joinOffset = this.bytes;
+    if (this.bytes >= MAX_BATCH_BYTES) {
+      this.flush();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Whether `conn` has announcements waiting in this batch. */
+  pendingFor(conn: Connection): boolean {
+    return this.bytes > (conn.joinBatch === this.batch ? conn.joinOffset : 0);
+  }
+
+  /**
+   * Empties the batch: the concatenated frames, their count, and each member's part of them
+   * (null for a member with nothing in it). Null when the batch is empty.
+   */
+  take(): { count: number; partFor(conn: Connection): Buffer | null } | null {
+    if (this.frames.length === 0) return null;
+    const all = this.frames.length === 1 ? (this.frames[0] as Buffer) : Buffer.concat(this.frames, this.bytes);
+    const batch = this.batch;
+    const count = this.frames.length;
+    this.frames = [];
+    this.bytes = 0;
+    this.batch++;
+    return {
+      count,
+      partFor(conn) {
+        const start = conn.joinBatch === batch ? conn.joinOffset : 0;
+        if (start >= all.length) return null;
+        return start === 0 ? all : all.subarray(start);
+      },
+    };
+  }
+}

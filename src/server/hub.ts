@@ -51,7 +51,7 @@ export class ChatHub {
   readonly history: History;
   readonly operators: OperatorGate;
   private readonly sockets = new Set<Connection>();
-  private readonly joins = new JoinBatch(() => this.flushJoins());
+  private readonly joins = new JoinBatch(() => this.writeJoins());
   private readonly serverNameKey: string;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
@@ -187,14 +187,14 @@ export class ChatHub {
   }
 
   private sendTo(conn: Connection, text: string): void {
-    if (this.joins.pendingFor(conn)) this.flushJoins();
+    if (this.joins.pendingFor(conn)) this.joins.flush();
     this.stats.messagesOut++;
     if (!conn.send(text)) this.dropSlow([conn]);
   }
 
   /** Encodes once and writes to every connected user (but `except`). */
   broadcast(text: string, except?: Connection): void {
-    this.flushJoins();
+    this.joins.flush();
     const { sent, slow } = this.room.broadcast(text, except);
     this.stats.broadcasts++;
     this.stats.messagesOut += sent;
@@ -202,7 +202,7 @@ export class ChatHub {
   }
 
   /** Writes the queued join announcements: one write per member for the whole batch. */
-  private flushJoins(): void {
+  private writeJoins(): void {
     const batch = this.joins.take();
     if (!batch) return;
     let slow: Connection[] | null = null;
@@ -371,7 +371,7 @@ export class ChatHub {
     this.closing = true;
     clearInterval(this.heartbeat);
     this.history.flush();
-    this.flushJoins();
+    this.joins.flush();
     for (const conn of this.sockets) {
       clearTimeout(conn.registrationTimer);
       conn.state = 'closed';

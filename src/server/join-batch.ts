@@ -6,8 +6,9 @@ const MAX_BATCH_BYTES = 64 * 1024;
 /**
  * Join announcements (`c2/CONNECT <name>` to everyone else), batched. When many users join
  * at once, announcing each join on its own costs one write per member per join: n² writes for
- * n joins. Queued instead, the joins read in one turn of the event loop leave as one buffer,
- * one write per member.
+ * n joins. Queued instead, the joins leave as one buffer, one write per member. The batch is
+ * written after a delay as long as the last flush took (1 to 100 ms): the more a flush costs,
+ * the more joins it carries, so a join storm spends at most about half its time announcing.
  *
  * Order is kept because the hub flushes the batch before anything else is written to a
  * member who has frames in it (a reply, a broadcast) — see ChatHub.sendTo and broadcast. A
@@ -18,9 +19,21 @@ export class JoinBatch {
   private bytes = 0;
   /** Numbers the batches, so a member's offset is only read in the batch it joined in. */
   private batch = 1;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** How long the last flush took, in ms. */
+  private lastFlushMs = 0;
 
-  constructor(private readonly flush: () => void) {}
+  constructor(private readonly write: () => void) {}
+
+  /** Writes the batch now (through the hub, which owns the members), timing it. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.frames.length === 0) return;
+    const started = performance.now();
+    this.write();
+    this.lastFlushMs = performance.now() - started;
+  }
 
   /** Queues the frame announcing `joiner`, who will get only what is queued after it. */
   add(frame: Buffer, joiner: Connection): void {
@@ -30,12 +43,8 @@ export class JoinBatch {
     joiner.joinOffset = this.bytes;
     if (this.bytes >= MAX_BATCH_BYTES) {
       this.flush();
-    } else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.flush();
-      });
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), Math.min(100, Math.max(1, this.lastFlushMs)));
     }
   }
 

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { type ListedServer, ListingClient, ListingError } from '../client/listing-client.js';
 import { pingServer } from '../client/ping.js';
 import { mapBounded } from './concurrency.js';
 import { httpUrl, integerIn } from './parse.js';
@@ -11,22 +12,17 @@ interface ServersFlags {
   concurrency: number;
 }
 
-interface Listed {
-  id: number;
-  displayName: string;
-  address: string;
-  connectedUsers: number;
-  maxUsers: number;
-}
-
 export const DEFAULT_LISTING_URL = 'http://localhost:8080';
 
-async function fetchDirectory(listing: string, timeoutMs: number): Promise<Listed[]> {
-  const res = await fetch(`${listing}/servers`, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-  if (!res.ok) throw new Error(`the listing answered HTTP ${res.status}`);
-  const body = (await res.json()) as { servers?: unknown };
-  if (!Array.isArray(body.servers)) throw new Error('the listing answered without a "servers" array');
-  return body.servers as Listed[];
+/** Why the directory could not be read, in a few words. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof ListingError)) return (err as Error).message;
+  if (err.code === 'timeout') return 'no answer within 10 s';
+  if (err.code === 'network') {
+    const cause = (err.cause as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+    return cause?.code ?? cause?.message ?? err.message;
+  }
+  return err.status ? `the listing answered HTTP ${err.status} (${err.message})` : err.message;
 }
 
 /** `c2 servers`: the directory with live pings, as a table or JSON. */
@@ -51,14 +47,11 @@ export function serversCommand(): Command {
         .argParser(integerIn(1, 1000, 'the concurrency')),
     )
     .action(async (flags: ServersFlags, command: Command) => {
-      let servers: Listed[];
+      let servers: ListedServer[];
       try {
-        servers = await fetchDirectory(flags.listing, 10_000);
+        servers = await new ListingClient(flags.listing, { timeoutMs: 10_000 }).list();
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string; message?: string } };
-        const why =
-          e.name === 'TimeoutError' ? 'no answer within 10 s' : (e.cause?.code ?? e.cause?.message ?? e.message);
-        return command.error(`c2: cannot read the listing at ${flags.listing}: ${why}`);
+        return command.error(`c2: cannot read the listing at ${flags.listing}: ${describeFailure(err)}`);
       }
       const pings = await mapBounded(servers, flags.concurrency, (s) =>
         pingServer(s.address, { timeoutMs: flags.timeout, expectedId: s.id }).then(

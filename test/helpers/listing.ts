@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import type { ListedServer } from '../../src/client/listing-client.js';
 import { type ListingServer, startListingServer } from '../../src/listing/index.js';
 import type { ListingOptions } from '../../src/listing/options.js';
 
@@ -26,13 +27,7 @@ export function startTestListing(dir: string, options: ListingOptions = {}): Pro
   });
 }
 
-export interface ListedServer {
-  id: number;
-  displayName: string;
-  address: string;
-  connectedUsers: number;
-  maxUsers: number;
-}
+export type { ListedServer } from '../../src/client/listing-client.js';
 
 export async function listServers(listingUrl: string): Promise<ListedServer[]> {
   const res = await fetch(`${listingUrl}/servers`);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
+import { formatAddress } from '../listing/address/parse.js';
 import { startListingServer } from '../listing/index.js';
 import { startChatServer } from '../server/chat-server.js';
 import { createLogger } from './logger.js';
@@ -48,7 +49,7 @@ export function localCommand(): Command {
       );
       stop = () => listing.close();
       const dialHost = flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host;
-      const listingUrl = `http://${dialHost.includes(':') ? `[${dialHost}]` : dialHost}:${listing.port}`;
+      const listingUrl = `http://${formatAddress(dialHost, listing.port)}`;
       let chat: Awaited<ReturnType<typeof startChatServer>>;
       try {
         chat = await startChatServer(

@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { bracketHost } from './address/parse.js';
 import { AddressPolicy } from './address/policy.js';
 import { buildListingApp } from './app.js';
 import { AuthFailureLimiter } from './auth-failures.js';
@@ -30,10 +31,6 @@ export interface ListingServer {
 }
 
 const RESOLVE_TIMEOUT_MS = 5000;
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 export async function startListingServer(options: ListingOptions = {}, logger?: Logger): Promise<ListingServer> {
   const resolved = resolveListingOptions(options);
@@ -76,7 +73,7 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
   if (resolved.liveness) checker.start();
 
   const { port } = app.server.address() as AddressInfo;
-  const url = `${resolved.tls ? 'https' : 'http'}://${formatHost(resolved.host)}:${port}`;
+  const url = `${resolved.tls ? 'https' : 'http'}://${bracketHost(resolved.host)}:${port}`;
   log.info(
     { url, store: store.kind, db: store.description },
     `listening on ${url} (${store.kind} store: ${store.description})`,

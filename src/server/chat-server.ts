@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { registerWebClient } from '../http/web-client.js';
+import { bracketHost } from '../listing/address/parse.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
 import {
@@ -32,10 +33,6 @@ export interface ChatServer {
 }
 
 const SHUTDOWN_GRACE_MS = 2000;
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 /**
  * Starts a c2 chat server: WebSocket upgrades on `/`, and plain HTTP on the same port for
@@ -89,7 +86,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   }
   const { port } = app.server.address() as AddressInfo;
   hub.start();
-  const url = `${options.tls ? 'wss' : 'ws'}://${formatHost(resolved.host)}:${port}`;
+  const url = `${options.tls ? 'wss' : 'ws'}://${bracketHost(resolved.host)}:${port}`;
   log.info(
     { url, id: resolved.id, name: resolved.name, maxUsers: resolved.maxUsers },
     `listening on ${url} (id ${resolved.id}, name ${JSON.stringify(resolved.name)})`,

@@ -74,9 +74,14 @@ export function parseAddress(text: string): HostPort | null {
   return isHostName(name) ? { host: name, kind: 'name', port } : null;
 }
 
+/** A host as it stands before `:port` or in a URL: an IPv6 address in brackets. */
+export function bracketHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** `host:port`, or `[v6]:port`. */
 export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return `${bracketHost(host)}:${port}`;
 }
 
 export function formatHostPort(hp: HostPort): string {

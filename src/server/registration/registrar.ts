@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffDelay, DEFAULT_RECONNECT } from '../../client/backoff.js';
+import { formatAddress } from '../../listing/address/parse.js';
 import type { ServerStore } from '../store.js';
 import { callListing, type ListingOutcome, type ListingProps } from './listing-api.js';
 import { localAddressToward } from './local-address.js';
@@ -104,13 +105,13 @@ export class ListingRegistrar {
     }
     const { boundHost, port } = this.o;
     if (boundHost !== '0.0.0.0' && boundHost !== '::') {
-      this.address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${port}`;
+      this.address = formatAddress(boundHost, port);
       return;
     }
     const listing = new URL(this.o.listingUrl);
     const listingPort = Number(listing.port) || (listing.protocol === 'https:' ? 443 : 80);
     const local = await localAddressToward(listing.hostname.replace(/^\[|\]$/g, ''), listingPort);
-    if (local) this.address = `${local.includes(':') ? `[${local}]` : local}:${port}`;
+    if (local) this.address = formatAddress(local, port);
   }
 
   private async register(): Promise<void> {

@@ -4,12 +4,12 @@
  */
 
 import type { Socket } from 'node:net';
-import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type onResponseHookHandler } from 'fastify';
 import { registerWebClient } from '../http/web-client.js';
 import type { ListingContext } from './context.js';
+import { readOnlyCors } from './cors.js';
 import { registerDocs } from './docs.js';
 import { installErrorHandling } from './error-handler.js';
 import { ApiError } from './errors.js';
@@ -42,12 +42,18 @@ export async function buildListingApp(ctx: ListingContext): Promise<FastifyInsta
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
-  installErrorHandling(app, log);
+  installErrorHandling(app, log, ctx.metrics.route('unmatched'));
   installJsonOnly(app);
 
-  app.addHook('onResponse', (request, reply, done) => {
-    ctx.metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
-    done();
+  // Requests are counted by a hook each route gets with its own counter (no per-request
+  // lookup of the route or of a label key); unmatched requests by the not-found handler.
+  app.addHook('onRoute', (route) => {
+    const count = ctx.metrics.route(route.url);
+    const counted: onResponseHookHandler = (request, reply, done) => {
+      count(request.method, reply.statusCode);
+      done();
+    };
+    route.onResponse = route.onResponse === undefined ? [counted] : [route.onResponse, counted].flat();
   });
 
   await app.register(fastifyRateLimit, {
@@ -58,12 +64,9 @@ export async function buildListingApp(ctx: ListingContext): Promise<FastifyInsta
   });
   await registerDocs(app);
 
-  // CORS: any origin may read (GET/HEAD); nothing else is offered to browsers. The plugin is
-  // registered with static options in the read routes' own scope, so writes carry no CORS
-  // headers, and preflights (its OPTIONS route) offer only GET and HEAD. (A per-request
-  // delegator would re-normalise the options on every request: a third of a GET's cost.)
+  // The read routes in their own scope, with their CORS policy (src/listing/cors.ts).
   await app.register(async (reads) => {
-    await reads.register(fastifyCors, { origin: '*', methods: ['GET', 'HEAD'], exposedHeaders: ['ETag'], maxAge: 600 });
+    readOnlyCors(reads, ['/servers', '/servers/:id']);
     await reads.register(readRoutes, { ctx });
   });
   await app.register(registerRoute, { ctx });

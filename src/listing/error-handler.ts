@@ -70,23 +70,28 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError('internal_error', 'internal error; the listing logged it');
 }
 
-export function installErrorHandling(app: FastifyInstance, log: Logger): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  log: Logger,
+  countUnmatched: (method: string, status: number) => void,
+): void {
   app.setErrorHandler((err, request, reply) => {
     const apiError = toApiError(err);
     if (apiError.code === 'store_unavailable') {
-      log.error({ err: (err as Error).message, url: request.url }, 'database unavailable');
+      log.error({ err: (err as Error).message, reqId: request.id, url: request.url }, 'database unavailable');
     } else if (apiError.statusCode >= 500) {
-      log.error({ err, url: request.url }, 'request failed');
+      log.error({ err, reqId: request.id, url: request.url }, 'request failed');
     }
     return reply.code(apiError.statusCode).type('application/json; charset=utf-8').send(apiError.body());
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    countUnmatched(request.method, 404);
+    return reply
       .code(404)
       .type('application/json; charset=utf-8')
       .send({
         error: 'not_found',
         message: `no route ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 200)}`,
-      }),
-  );
+      });
+  });
 }

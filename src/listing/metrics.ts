@@ -8,7 +8,8 @@ export type RegistrationOutcome = 'created' | 'replaced' | 'conflict' | 'refused
 
 export interface ListingMetrics {
   readonly registry: Registry;
-  request(method: string, route: string, status: number): void;
+  /** The request counter of one route (`unmatched` for requests no route matched). */
+  route(route: string): (method: string, status: number) => void;
   registration(outcome: RegistrationOutcome): void;
   check(outcome: CheckOutcome): void;
 }
@@ -16,9 +17,10 @@ export interface ListingMetrics {
 export function createListingMetrics(store: ListingStore, cache: ListCache): ListingMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c2_listing_' });
-  // Requests are counted in a plain map on the hot path and copied into prom-client only
-  // when /metrics is scraped (a labelled inc() per request costs a label hash each time).
-  const requestCounts = new Map<string, { method: string; route: string; status: string; n: number }>();
+  // Requests are counted in plain numbers on the hot path, each route with its own small
+  // map (keyed by status and method, no string built per request), and copied into
+  // prom-client only when /metrics is scraped (a labelled inc() costs a label hash each time).
+  const routes = new Map<string, Map<number, { method: string; status: number; n: number }>>();
   new Counter({
     name: 'c2_listing_http_requests_total',
     help: 'HTTP requests answered, by method, route and status',
@@ -26,7 +28,9 @@ export function createListingMetrics(store: ListingStore, cache: ListCache): Lis
     registers: [registry],
     collect() {
       this.reset();
-      for (const { method, route, status, n } of requestCounts.values()) this.inc({ method, route, status }, n);
+      for (const [route, counts] of routes) {
+        for (const { method, status, n } of counts.values()) this.inc({ method, route, status: String(status) }, n);
+      }
     },
   });
   const registrations = new Counter({
@@ -62,15 +66,40 @@ export function createListingMetrics(store: ListingStore, cache: ListCache): Lis
       this.inc(cache.rebuilds);
     },
   });
+  new Counter({
+    name: 'c2_listing_list_version_reads_total',
+    help: 'Reads of the listing version before answering GET /servers (one per batch of requests arriving together)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(cache.reads);
+    },
+  });
   return {
     registry,
-    request(method, route, status) {
-      const key = `${method} ${status} ${route}`;
-      const count = requestCounts.get(key);
-      if (count) count.n++;
-      else requestCounts.set(key, { method, route, status: String(status), n: 1 });
+    route(route) {
+      let counts = routes.get(route);
+      if (counts === undefined) {
+        counts = new Map();
+        routes.set(route, counts);
+      }
+      const byKey = counts;
+      return (method, status) => {
+        const key = status * 16 + methodIndex(method);
+        const count = byKey.get(key);
+        if (count) count.n++;
+        else byKey.set(key, { method: METHODS[methodIndex(method)] ?? method, status, n: 1 });
+      };
     },
     registration: (outcome) => registrations.inc({ outcome }),
     check: (outcome) => checks.inc({ outcome }),
   };
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'other'];
+
+/** A small number for each method Node parses; every other method counts as `other`. */
+function methodIndex(method: string): number {
+  const i = METHODS.indexOf(method);
+  return i < 0 ? METHODS.length - 1 : i;
 }

@@ -15,6 +15,12 @@ function versionedStore() {
   return { state, store: store as ListingStore };
 }
 
+/** Waits (a few turns of the event loop at most) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(condition()).toBe(true);
+}
+
 const server = (id: number): PublicServer => ({
   id,
   displayName: `s${id}`,
@@ -49,6 +55,82 @@ describe('ListCache', () => {
     expect(new Set(snapshots).size).toBe(1);
     expect(state.lists).toBe(1);
     expect(cache.rebuilds).toBe(1);
+  });
+
+  it('requests made in one turn share one version read; a later turn reads again', async () => {
+    const { state, store } = versionedStore();
+    let versionReads = 0;
+    store.version = async () => {
+      versionReads++;
+      return state.version;
+    };
+    const cache = new ListCache(store);
+    await Promise.all(Array.from({ length: 32 }, () => cache.current()));
+    expect(versionReads).toBe(1);
+    await cache.current();
+    await cache.current();
+    expect(versionReads).toBe(3);
+    expect(cache.reads).toBe(3);
+  });
+
+  it('a request made while a read is in flight waits for a read that starts after it', async () => {
+    const { state, store } = versionedStore();
+    const reads: Array<() => void> = [];
+    store.version = () =>
+      new Promise((resolve) => {
+        const at = state.version;
+        reads.push(() => resolve(at));
+      });
+    const cache = new ListCache(store);
+    state.servers = [server(1)];
+    const first = cache.current();
+    await until(() => reads.length === 1);
+    // A change commits, then a second request arrives, while the first read (older) is out.
+    state.servers = [server(1), server(2)];
+    state.version++;
+    const second = cache.current();
+    reads[0]?.();
+    expect((await first).version).toBe(1);
+    await until(() => reads.length === 2);
+    reads[1]?.();
+    const answer = await second;
+    expect(answer.version).toBe(2);
+    expect(answer.size).toBe(2);
+  });
+
+  it('the synchronous read (SQLite) answers in the same turn, sees every earlier change, and reports failures', async () => {
+    const { state, store } = versionedStore();
+    let failing = false;
+    store.versionNow = () => {
+      if (failing) throw new Error('disk I/O error');
+      return state.version;
+    };
+    store.version = async () => {
+      throw new Error('the asynchronous read must not be used');
+    };
+    const cache = new ListCache(store);
+    state.servers = [server(1)];
+    const first = await cache.current();
+    state.servers = [server(1), server(2)];
+    state.version++;
+    expect((await cache.current()).size).toBe(2);
+    failing = true;
+    await expect(Promise.all([cache.current(), cache.current()])).rejects.toThrow('disk I/O error');
+    failing = false;
+    expect((await cache.current()).version).toBe(first.version + 1);
+  });
+
+  it('a failed read fails its batch only: the next request reads again', async () => {
+    const { state, store } = versionedStore();
+    let failing = true;
+    store.version = async () => {
+      if (failing) throw new Error('connection refused');
+      return state.version;
+    };
+    const cache = new ListCache(store);
+    await expect(cache.current()).rejects.toThrow('connection refused');
+    failing = false;
+    expect((await cache.current()).version).toBe(state.version);
   });
 
   it('equal content gives an equal ETag, whatever the version', async () => {

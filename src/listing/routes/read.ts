@@ -26,12 +26,19 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
         },
       },
     },
-    async (request, reply) => {
-      const snapshot = await ctx.cache.current();
-      reply.header('etag', snapshot.etag).header('cache-control', 'no-cache');
-      if (ifNoneMatchHits(request.headers['if-none-match'], snapshot.etag)) return reply.code(304).send();
-      // Already serialised and encoded: Fastify sends a Buffer as is, without the serialiser.
-      return reply.type('application/json; charset=utf-8').send(snapshot.body as unknown as ServerListBody);
+    // Not async: answered from the cache's batch callback, without a promise per request.
+    (request, reply) => {
+      ctx.cache.get((error, snapshot) => {
+        if (snapshot === undefined) {
+          // The store's error goes to the error handler (503 store_unavailable).
+          reply.send(error as never);
+          return;
+        }
+        reply.header('etag', snapshot.etag).header('cache-control', 'no-cache');
+        if (ifNoneMatchHits(request.headers['if-none-match'], snapshot.etag)) reply.code(304).send();
+        // Already serialised and encoded: Fastify sends a Buffer as is, without the serialiser.
+        else reply.type('application/json; charset=utf-8').send(snapshot.body as unknown as ServerListBody);
+      });
     },
   );
 

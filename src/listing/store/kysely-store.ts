@@ -34,7 +34,20 @@ export class KyselyStore implements ListingStore {
      * is read on every GET /servers, so it is worth skipping Kysely's per-call compilation.
      */
     private readonly readVersion?: () => number,
-  ) {}
+  ) {
+    if (readVersion !== undefined) {
+      this.versionNow = () => {
+        try {
+          return readVersion();
+        } catch (err) {
+          throw new StoreUnavailableError(err);
+        }
+      };
+    }
+  }
+
+  /** Present when the version can be read synchronously (SQLite); see ListingStore. */
+  readonly versionNow?: () => number;
 
   private async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -173,9 +186,8 @@ export class KyselyStore implements ListingStore {
   }
 
   version(): Promise<number> {
-    const readVersion = this.readVersion;
-    if (readVersion) return this.guard(async () => readVersion());
     return this.guard(async () => {
+      if (this.readVersion) return this.readVersion();
       const row = await this.db.selectFrom(STATE_TABLE).select('version').where('id', '=', 1).executeTakeFirstOrThrow();
       return Number(row.version);
     });

@@ -67,6 +67,11 @@ export interface ListingStore {
   remove(id: number, keyHash: string): Promise<boolean>;
   /** A number that changes whenever the public listing changes (for cache validation). */
   version(): Promise<number>;
+  /**
+   * The same, read synchronously, where the store can (SQLite: one prepared statement);
+   * absent otherwise. Throws StoreUnavailableError when the store cannot be read.
+   */
+  versionNow?(): number;
 
   /**
    * Claims up to `limit` entries due for a check (`next_check_at <= now`), moving their

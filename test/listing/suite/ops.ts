@@ -38,7 +38,29 @@ export function opsSuite(backend: Backend) {
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(res.text).toContain('c2_listing_http_requests_total{method="GET",route="/servers",status="200"}');
       expect(res.text).toMatch(/^c2_listing_servers 0$/m);
+      expect(res.text).toMatch(/^c2_listing_list_version_reads_total [1-9]\d*$/m);
       expect(res.text).toContain('c2_listing_process_cpu_seconds_total');
+    });
+
+    it('GET /metrics counts every request once, by method, route and status', async () => {
+      // A fresh listing per file: count the differences around these requests.
+      const count = async (labels: string) => {
+        const text = (await l.request('/metrics')).text;
+        const line = text.split('\n').find((row) => row.startsWith(`c2_listing_http_requests_total{${labels}}`));
+        return line === undefined ? 0 : Number(line.split(' ').pop());
+      };
+      const get200 = 'method="GET",route="/servers",status="200"';
+      const head200 = 'method="HEAD",route="/servers",status="200"';
+      const one404 = 'method="GET",route="/servers/:id",status="404"';
+      const unmatched = 'method="GET",route="unmatched",status="404"';
+      const before = [await count(get200), await count(head200), await count(one404), await count(unmatched)];
+      for (let i = 0; i < 3; i++) await l.request('/servers');
+      await l.request('/servers', { method: 'HEAD' });
+      await l.request('/servers/4242');
+      await l.request('/servers/4242');
+      await l.request('/no/such/route');
+      const after = [await count(get200), await count(head200), await count(one404), await count(unmatched)];
+      expect(after.map((n, i) => n - (before[i] ?? 0))).toEqual([3, 1, 2, 1]);
     });
 
     it('GET /docs/json: the OpenAPI document of every route, from the route schemas', async () => {

@@ -87,6 +87,26 @@ export function readSuite(backend: Backend) {
       expect(String(res.headers['access-control-expose-headers'])).toMatch(/etag/i);
       const one = await l.request('/servers/201', { headers: { origin: 'https://somewhere.example' } });
       expect(one.headers['access-control-allow-origin']).toBe('*');
+      // Errors of the read routes are readable by the page too (here 404 not_listed).
+      const missing = await l.request('/servers/4242', { headers: { origin: 'https://somewhere.example' } });
+      expect(missing.status).toBe(404);
+      expect(missing.headers['access-control-allow-origin']).toBe('*');
+    });
+
+    it('CORS: a preflight for a revalidating GET is allowed, and cached for 10 minutes', async () => {
+      const preflight = await l.request('/servers', {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://somewhere.example',
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'if-none-match',
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('*');
+      expect(String(preflight.headers['access-control-allow-methods'])).toBe('GET, HEAD');
+      expect(String(preflight.headers['access-control-allow-headers'])).toBe('if-none-match');
+      expect(preflight.headers['access-control-max-age']).toBe('600');
     });
 
     it('CORS: browsers are offered GET and HEAD only, and no CORS headers on writes', async () => {

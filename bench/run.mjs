@@ -407,7 +407,9 @@ async function directory() {
     };
     const revalidate = { 'if-none-match': etag };
     const result = { bodyBytes: Buffer.byteLength(body), listed };
-    log(`  directory: body ${fmt(result.bodyBytes)} bytes, ${listed} servers, ${p.rounds} alternating rounds of ${p.measureS} s`);
+    log(
+      `  directory: body ${fmt(result.bodyBytes)} bytes, ${listed} servers, ${p.rounds} alternating rounds of ${p.measureS} s`,
+    );
     const show = (what, r) =>
       log(
         `  ${what}: ${fmt(r.requestsPerSec)} req/s (median of ${r.rounds.map((n) => fmt(n)).join(', ')}), p99 ${fmt(r.p99, 2)} ms (CPU: server ${fmt(r.serverCpu * 100)} %, generator ${fmt(r.cpu * 100)} %, machine ${fmt(r.machineCores, 2)} cores)`,

@@ -223,16 +223,22 @@ function checkResult(drains) {
 
 // ---- scenarios ----------------------------------------------------------------------------
 
+/** The server under test and the load generators, with every client connected and joined. */
+async function connectedLoad(procs, kind, p) {
+  const server = await startServer(kind);
+  procs.push(server);
+  const workers = startWorkers(options.workers);
+  procs.push(...workers);
+  const epochUs = nowUs();
+  await connectClients(workers, kind, server.port, p.clients, p.senders, epochUs);
+  await sleep(200);
+  return { server, workers, epochUs };
+}
+
 async function fanout(kind) {
   const p = P.fanout;
   return withProcesses(async (procs) => {
-    const server = await startServer(kind);
-    procs.push(server);
-    const workers = startWorkers(options.workers);
-    procs.push(...workers);
-    const epochUs = nowUs();
-    await connectClients(workers, kind, server.port, p.clients, p.senders, epochUs);
-    await sleep(200);
+    const { server, workers } = await connectedLoad(procs, kind, p);
     await all(workers, 'start', { window: p.window });
     await sleep(p.warmupMs);
     const c0 = machineCpu();
@@ -260,13 +266,7 @@ async function latency(kind) {
   const p = P.latency;
   const rateHz = p.deliveriesPerSec / p.clients / p.senders;
   return withProcesses(async (procs) => {
-    const server = await startServer(kind);
-    procs.push(server);
-    const workers = startWorkers(options.workers);
-    procs.push(...workers);
-    const epochUs = nowUs();
-    await connectClients(workers, kind, server.port, p.clients, p.senders, epochUs);
-    await sleep(200);
+    const { server, workers, epochUs } = await connectedLoad(procs, kind, p);
     const startAtUs = nowUs() - epochUs + 100_000;
     const recordFromUs = startAtUs + p.warmupMs * 1000;
     await all(workers, 'start', { rateHz, startAtUs, recordFromUs });

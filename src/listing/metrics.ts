@@ -85,10 +85,11 @@ export function createListingMetrics(store: ListingStore, cache: ListCache): Lis
       }
       const byKey = counts;
       return (method, status) => {
-        const key = status * 16 + methodIndex(method);
+        const index = methodIndex(method);
+        const key = status * 16 + index;
         const count = byKey.get(key);
         if (count) count.n++;
-        else byKey.set(key, { method: METHODS[methodIndex(method)] ?? method, status, n: 1 });
+        else byKey.set(key, { method: METHODS[index] ?? 'other', status, n: 1 });
       };
     },
     registration: (outcome) => registrations.inc({ outcome }),

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ifNoneMatchHits, ListCache } from '../../src/listing/list-cache.js';
 import type { ListingStore, PublicServer } from '../../src/listing/store/types.js';
+import { eventually } from './helpers/fixtures.js';
 
 function versionedStore() {
   const state = { version: 1, lists: 0, servers: [] as PublicServer[] };
@@ -13,12 +14,6 @@ function versionedStore() {
     },
   };
   return { state, store: store as ListingStore };
-}
-
-/** Waits (a few turns of the event loop at most) until `condition` holds. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
-  expect(condition()).toBe(true);
 }
 
 const server = (id: number): PublicServer => ({
@@ -84,14 +79,14 @@ describe('ListCache', () => {
     const cache = new ListCache(store);
     state.servers = [server(1)];
     const first = cache.current();
-    await until(() => reads.length === 1);
+    await eventually(async () => reads.length === 1, 2000, 'the first read');
     // A change commits, then a second request arrives, while the first read (older) is out.
     state.servers = [server(1), server(2)];
     state.version++;
     const second = cache.current();
     reads[0]?.();
     expect((await first).version).toBe(1);
-    await until(() => reads.length === 2);
+    await eventually(async () => reads.length === 2, 2000, 'the second read');
     reads[1]?.();
     const answer = await second;
     expect(answer.version).toBe(2);

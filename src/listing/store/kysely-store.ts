@@ -22,6 +22,11 @@ import {
 
 type Db = Kysely<ListingDatabase>;
 
+/** Any failure to reach the store, as the one error the routes turn into 503. */
+function unavailable(err: unknown): StoreUnavailableError {
+  return err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+}
+
 export class KyselyStore implements ListingStore {
   private closing: Promise<void> | undefined;
 
@@ -40,7 +45,7 @@ export class KyselyStore implements ListingStore {
         try {
           return readVersion();
         } catch (err) {
-          throw new StoreUnavailableError(err);
+          throw unavailable(err);
         }
       };
     }
@@ -53,7 +58,7 @@ export class KyselyStore implements ListingStore {
     try {
       return await work();
     } catch (err) {
-      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(err);
+      throw unavailable(err);
     }
   }
 

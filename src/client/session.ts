@@ -59,6 +59,11 @@ export class Session {
   /** Our own rename, acknowledged, whose broadcast has not arrived yet. */
   private ownRenameFrom: string | null = null;
   private banMessage: string | undefined;
+  /**
+   * When the frame being handled arrived: the `time` of its message, read once per frame so
+   * that our own echo's event and the answer to `send` are the same message.
+   */
+  private frameTime = 0;
   /** Set when this side gives the connection up (timeout, protocol violation). */
   private failure: C2Error | undefined;
   private intentional = false;
@@ -155,7 +160,7 @@ export class Session {
   send(text: string): Promise<ChatMessage> {
     return this.request({ type: 'MSG', text }, 'msg', 'MSG', (m) => {
       if (m.type !== 'MSG') throw outOfOrder('MSG', m);
-      return { username: m.username, text: m.text, own: true, time: Date.now() };
+      return { username: m.username, text: m.text, own: true, time: this.frameTime };
     });
   }
 
@@ -223,6 +228,7 @@ export class Session {
       this.handlers.error(new C2Error('protocol', `the server sent an unreadable frame: ${parsed.reason}`));
       return;
     }
+    this.frameTime = Date.now();
     this.handle(parsed.message);
   }
 
@@ -236,10 +242,10 @@ export class Session {
         return this.respond(m, 'ping');
       case 'MSG':
         if (m.username === this.username && this.phase !== 'joining') {
-          this.handlers.message({ username: m.username, text: m.text, own: true, time: Date.now() });
+          this.handlers.message({ username: m.username, text: m.text, own: true, time: this.frameTime });
           return this.respond(m, 'msg');
         }
-        this.handlers.message({ username: m.username, text: m.text, own: false, time: Date.now() });
+        this.handlers.message({ username: m.username, text: m.text, own: false, time: this.frameTime });
         return;
       case 'CONNECT':
         if (this.roster.add(m.username)) this.handlers.users(this.roster.users);

@@ -1,19 +1,18 @@
 /** `c2 chat <ws://host:port> [--username NAME]`: the terminal client (contract §9). */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PingError, pingServer } from '../client/ping.js';
-import { checkServerUrl } from '../client/websocket.js';
+import { pingServer } from '../client/node.js';
+import { PingError } from '../client/ping.js';
+import { parseServerUrl } from '../client/server-url.js';
 
 interface ChatFlags {
   username?: string;
 }
 
-/** `ws://` and `wss://` URLs as given; `host:port` becomes `ws://host:port`. */
+/** The URL to dial for a `ws://`/`wss://` URL or `host:port` (src/client/server-url.ts). */
 export function chatUrl(value: string): string {
-  const text = value.trim();
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `ws://${text}`;
-  const problem = checkServerUrl(url);
-  if (problem !== null) throw new InvalidArgumentError(`${problem}.`);
-  return url;
+  const parsed = parseServerUrl(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`${parsed.reason}.`);
+  return parsed.url;
 }
 
 export function chatCommand(): Command {
@@ -27,7 +26,7 @@ export function chatCommand(): Command {
       }
       // Fail fast, before asking for a name, when there is no c2 server there.
       try {
-        await pingServer(url, { timeoutMs: 5000 });
+        await pingServer(url);
       } catch (err) {
         const reason = err instanceof PingError ? err.message : String(err);
         process.stderr.write(`c2: cannot reach a c2 server at ${url}: ${reason}\n`);

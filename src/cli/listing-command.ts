@@ -1,7 +1,8 @@
 import { Command, type InvalidArgumentError, Option } from 'commander';
 import { startListingServer } from '../listing/index.js';
-import { DEFAULT_CHECK_INTERVAL_MS, DEFAULT_LISTING_PORT, DEFAULT_MAX_FAILURES } from '../listing/options.js';
+import { DEFAULT_CHECK_INTERVAL_MS, DEFAULT_MAX_FAILURES } from '../listing/options.js';
 import { DEFAULT_DB_FILE } from '../listing/store/open.js';
+import { DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import { createLogger } from './logger.js';
 import { envBoolean, integerIn, nonEmpty, port } from './parse.js';
 import { onShutdownSignal } from './signals.js';

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import { formatAddress } from '../listing/address/parse.js';
 import { startListingServer } from '../listing/index.js';
+import { DEFAULT_DB_FILE } from '../listing/store/open.js';
+import { DEFAULT_CHAT_PORT, DEFAULT_LISTING_PORT, formatAddress } from '../protocol/address.js';
 import { startChatServer } from '../server/chat-server.js';
+import { DEFAULT_DATA_DIR } from '../server/options.js';
 import { createLogger } from './logger.js';
 import { port, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
@@ -34,11 +36,13 @@ export function localCommand(): Command {
     .addOption(
       new Option('--host <host>', 'interface both servers listen on').env('C2_LOCAL_HOST').default('127.0.0.1'),
     )
-    .addOption(new Option('--chat-port <port>', 'the chat server port').default(5000).argParser(port))
-    .addOption(new Option('--listing-port <port>', 'the listing server port').default(8080).argParser(port))
+    .addOption(new Option('--chat-port <port>', 'the chat server port').default(DEFAULT_CHAT_PORT).argParser(port))
+    .addOption(
+      new Option('--listing-port <port>', 'the listing server port').default(DEFAULT_LISTING_PORT).argParser(port),
+    )
     .addOption(new Option('--name <name>', 'the chat server name').default(friendlyName()).argParser(serverName))
-    .addOption(new Option('--data-dir <dir>', "the chat server's data directory").default('./c2-data'))
-    .addOption(new Option('--db <file>', "the listing's SQLite file").default('./c2-listing.db'))
+    .addOption(new Option('--data-dir <dir>', "the chat server's data directory").default(DEFAULT_DATA_DIR))
+    .addOption(new Option('--db <file>', "the listing's SQLite file").default(DEFAULT_DB_FILE))
     .action(async (flags: LocalFlags) => {
       const log = createLogger('c2-local');
       let stop: () => Promise<void> = async () => {};
@@ -76,9 +80,11 @@ export function localCommand(): Command {
         await new Promise((r) => setTimeout(r, 50));
 
       const shown = flags.host === '0.0.0.0' || flags.host === '127.0.0.1' ? 'localhost' : dialHost;
-      // The page finds the listing at port 8080 of its own host unless told otherwise.
+      // The page finds the listing at the default port of its own host unless told otherwise.
       const listingQuery =
-        listing.port === 8080 ? '' : `?listing=${encodeURIComponent(`http://${shown}:${listing.port}`)}`;
+        listing.port === DEFAULT_LISTING_PORT
+          ? ''
+          : `?listing=${encodeURIComponent(`http://${shown}:${listing.port}`)}`;
       const web = `http://${shown}:${chat.port}/${listingQuery}`;
       const lines = [
         '',

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
-import { PingError, pingServer, pingUrl } from '../client/ping.js';
+import { pingServer } from '../client/node.js';
+import { DEFAULT_PING_TIMEOUT_MS, PingError } from '../client/ping.js';
+import { serverUrl } from '../client/server-url.js';
 import { integerIn } from './parse.js';
 
 interface PingFlags {
@@ -31,11 +33,11 @@ export function pingCommand(): Command {
     .addOption(
       new Option('-W, --timeout <ms>', 'how long to wait for each reply')
         .env('C2_PING_TIMEOUT')
-        .default(5000)
+        .default(DEFAULT_PING_TIMEOUT_MS)
         .argParser(integerIn(1, 600_000, 'the timeout')),
     )
     .action(async (address: string, flags: PingFlags, command: Command) => {
-      if (pingUrl(address) === null) {
+      if (serverUrl(address) === null) {
         command.error(`error: "${address}" is not HOST:PORT, [IPv6]:PORT or a ws:// or wss:// URL.`);
       }
       const out = process.stdout;

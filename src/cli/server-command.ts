@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
+import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
+import { DEFAULT_LIMITS } from '../protocol/rules.js';
 import { startChatServer } from '../server/chat-server.js';
 import { attachConsole } from '../server/console.js';
-import { DEFAULT_HISTORY_SIZE, DEFAULT_LISTING_HEARTBEAT_MS, DEFAULT_SERVER_NAME } from '../server/options.js';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HISTORY_SIZE,
+  DEFAULT_LISTING_HEARTBEAT_MS,
+  DEFAULT_SERVER_NAME,
+} from '../server/options.js';
 import { createLogger } from './logger.js';
 import { hostPort, httpUrl, integerIn, nonEmpty, port, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
@@ -29,7 +36,10 @@ export function serverCommand(): Command {
     .description('run a c2 chat server (WebSocket on /, web client, /healthz and /metrics on the same port)')
     .addOption(new Option('--host <host>', 'interface to listen on').env('C2_HOST').default('0.0.0.0'))
     .addOption(
-      new Option('--port <port>', 'TCP port (0 picks a free one)').env('C2_PORT').default(5000).argParser(port),
+      new Option('--port <port>', 'TCP port (0 picks a free one)')
+        .env('C2_PORT')
+        .default(DEFAULT_CHAT_PORT)
+        .argParser(port),
     )
     .addOption(
       new Option('--id <n>', 'server id (default: the one kept in the data directory, or a new random one)')
@@ -45,13 +55,13 @@ export function serverCommand(): Command {
     .addOption(
       new Option('--max-users <n>', 'most users connected at once')
         .env('C2_MAX_USERS')
-        .default(50)
+        .default(DEFAULT_LIMITS.maxUsers)
         .argParser(integerIn(1, 1_000_000, 'max users')),
     )
     .addOption(
       new Option('--data-dir <dir>', 'where the server keeps its id, bans, history and listing key')
         .env('C2_DATA_DIR')
-        .default('./c2-data'),
+        .default(DEFAULT_DATA_DIR),
     )
     .addOption(new Option('--listing <url>', 'register with this listing server').env('C2_LISTING').argParser(httpUrl))
     .addOption(

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { type ListedServer, ListingClient, ListingError } from '../client/listing-client.js';
-import { pingServer } from '../client/ping.js';
+import { pingServer } from '../client/node.js';
+import { DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import { mapBounded } from './concurrency.js';
 import { httpUrl, integerIn } from './parse.js';
 import { formatTable } from './table.js';
@@ -12,7 +13,7 @@ interface ServersFlags {
   concurrency: number;
 }
 
-export const DEFAULT_LISTING_URL = 'http://localhost:8080';
+export const DEFAULT_LISTING_URL = `http://localhost:${DEFAULT_LISTING_PORT}`;
 
 /** Why the directory could not be read, in a few words. */
 function describeFailure(err: unknown): string {

@@ -10,6 +10,7 @@
 import { backoffDelay, type ResolvedReconnect, resolveReconnect } from './backoff.js';
 import { TypedEmitter } from './emitter.js';
 import { C2Error } from './errors.js';
+import { checkServerUrl } from './server-url.js';
 import { Session, type SessionConfig, type SessionEnd } from './session.js';
 import type {
   C2ClientEvents,
@@ -20,7 +21,7 @@ import type {
   QueryAnswers,
   StateEvent,
 } from './types.js';
-import { checkServerUrl, resolveWebSocket } from './websocket.js';
+import { resolveWebSocket } from './websocket.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

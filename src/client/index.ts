@@ -13,5 +13,7 @@ export {
 export { type Listener, TypedEmitter } from './emitter.js';
 export { C2Error, type C2ErrorCode } from './errors.js';
 export { type ListedServer, ListingClient, ListingError, type ListingProperties } from './listing-client.js';
+export { checkPingReply, PingError, type PingErrorCode, type PingOptions, pingC2 } from './ping.js';
+export { checkServerUrl, parseServerUrl, serverUrl } from './server-url.js';
 export type * from './types.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -1,15 +1,20 @@
 /**
- * A c2 ping client (contract §4, "c2/PING <timestamp_ms>"): opens a WebSocket to a c2
- * server, sends `c2/PING <Date.now()>` and waits for `c2/PING <same digits>; <server id>`.
+ * The c2 ping (contract §4): `c2/PING <timestamp_ms>` on a connection that need not join,
+ * answered by `c2/PING <same digits>; <server id>`. Written once for every place that
+ * pings: `c2 ping`, `c2 servers`, `c2 chat`'s first check and the listing's verification
+ * (`pingServer` in node.ts, on `ws`), the web client's server browser (`pingC2`, on the
+ * browser's WebSocket), and `C2Client.ping()` on a joined connection (`checkPingReply`).
  *
- * Bounded in every direction: one deadline covers name resolution, connecting, the
- * upgrade and the reply; a frame larger than `maxBytes` aborts; redirects are never
- * followed; the first frame must be the reply. It never hangs and never throws anything
- * but a {@link PingError}.
+ * Bounded in every direction: one deadline covers connecting, the upgrade and the replies;
+ * the first frame must be the reply; it always settles, and only ever rejects with a
+ * {@link PingError}. Pure of Node: the transport (how a socket is opened and what its
+ * failures mean) is passed in.
  */
-import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { formatClientMessage, parseServerId, parseServerMessage } from '../protocol/index.js';
+import { formatClientMessage, parseServerMessage } from '../protocol/messages.js';
+import { parseServerId } from '../protocol/rules.js';
+import { parseServerUrl } from './server-url.js';
+import type { PingResult } from './types.js';
+import type { WebSocketConstructor, WebSocketLike } from './websocket.js';
 
 export type PingErrorCode = 'invalid_address' | 'unreachable' | 'timeout' | 'bad_reply' | 'wrong_id';
 
@@ -28,197 +33,192 @@ export class PingError extends Error {
 export interface PingOptions {
   /** The whole operation's deadline (default 5000 ms). */
   timeoutMs?: number;
-  /** The largest frame accepted (default 4096 bytes); a larger one aborts. */
-  maxBytes?: number;
   /** When set, a reply naming another id fails with `wrong_id`. */
   expectedId?: number;
+  /**
+   * Pings sent one after the other on the connection; the fastest counts (default 1). The
+   * first one on a fresh connection is often slowed by its warm-up.
+   */
+  samples?: number;
   /** Aborts the ping early (rejects with `timeout`). */
   signal?: AbortSignal;
-  /** For `wss://`: whether to verify the server's certificate (default true). */
-  rejectUnauthorized?: boolean;
+  /** Dial `host:port` as `wss://` (a page served over HTTPS may not open `ws://`). */
+  secure?: boolean;
 }
 
-export interface PingResult {
-  /** Round trip from sending the PING to receiving its reply, in milliseconds. */
-  rttMs: number;
-  serverId: number;
-}
+export type { PingResult };
 
 export const DEFAULT_PING_TIMEOUT_MS = 5000;
 export const DEFAULT_PING_MAX_BYTES = 4096;
 
+/** What a transport tells the ping about its socket. */
+export interface PingSocketEvents {
+  open(): void;
+  /** A text frame; null for a binary one. */
+  message(text: string | null): void;
+  /** The connection failed or closed, and why. */
+  fail(error: PingError): void;
+}
+
+/** A socket opened for one ping; `close` is called once, when the ping settles. */
+export interface PingSocket {
+  send(text: string): void;
+  close(): void;
+}
+
+/** Opens a socket to `url`, reporting to `events`; may throw when `url` cannot be opened. */
+export type PingTransport = (url: string, events: PingSocketEvents) => PingSocket;
+
+export type PingCheck = { ok: true; serverId: number } | { ok: false; error: PingError };
+
 /**
- * Turns `host:port`, `[v6]:port` or a `ws://`/`wss://` URL into the URL to dial.
- * Returns null when the text is neither.
+ * Checks a reply to `c2/PING <timestamp>`: a PING frame, echoing the timestamp, naming a
+ * server id in canonical form, and `expectedId` when one is expected.
  */
-export function pingUrl(address: string): string | null {
-  const text = address.trim();
-  const url = /^wss?:\/\//i.test(text) ? tryUrl(text) : tryUrl(`ws://${text}/`);
-  if (url === null || url.hostname === '' || url.username !== '' || url.password !== '') return null;
-  if (!/^wss?:\/\//i.test(text)) {
-    // host:port form: exactly a host and an explicit port, nothing else.
-    if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return null;
-    if (!/:[0-9]+$/.test(text)) return null;
+export function checkPingReply(frame: string, timestamp: string, expectedId?: number): PingCheck {
+  const parsed = parseServerMessage(frame);
+  if (!parsed.ok || parsed.message.type !== 'PING') {
+    return bad(`answered "${preview(frame)}" instead of "c2/PING ${timestamp}; <id>"`);
   }
-  url.hash = '';
-  return url.href;
+  const reply = parsed.message;
+  if (reply.timestamp !== timestamp) return bad(`answered "${preview(frame)}", not echoing the timestamp ${timestamp}`);
+  const serverId = parseServerId(reply.serverId);
+  if (serverId === null) {
+    return bad(`answered with a server id that is not a canonical integer: "${preview(reply.serverId)}"`);
+  }
+  if (expectedId !== undefined && serverId !== expectedId) {
+    return {
+      ok: false,
+      error: new PingError('wrong_id', `answered as server ${serverId}, not ${expectedId}`, serverId),
+    };
+  }
+  return { ok: true, serverId };
 }
 
-function tryUrl(text: string): URL | null {
-  try {
-    return new URL(text);
-  } catch {
-    return null;
-  }
+function bad(message: string): PingCheck {
+  return { ok: false, error: new PingError('bad_reply', message) };
 }
 
-/** Pings a c2 server; see the module comment. */
-export function pingServer(address: string, options: PingOptions = {}): Promise<PingResult> {
+/** Pings the server at `address` (`host:port`, `[v6]:port` or a `ws(s)://` URL) through `transport`. */
+export function ping(address: string, transport: PingTransport, options: PingOptions = {}): Promise<PingResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-  const maxBytes = options.maxBytes ?? DEFAULT_PING_MAX_BYTES;
-  const url = pingUrl(address);
-  if (url === null) {
-    return Promise.reject(
-      new PingError('invalid_address', `"${address}" is not host:port, [IPv6]:port or a ws:// or wss:// URL`),
-    );
-  }
-  if (options.signal?.aborted) return Promise.reject(new PingError('timeout', 'the ping was aborted'));
+  const samples = Math.max(1, options.samples ?? 1);
+  const target = parseServerUrl(address, options.secure);
+  if (!target.ok) return Promise.reject(new PingError('invalid_address', target.reason));
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(new PingError('timeout', 'the ping was aborted'));
 
   return new Promise<PingResult>((resolve, reject) => {
-    const timestamp = String(Date.now());
+    let timestamp = '';
     let sentAt = 0;
-    let settled = false;
+    let best: PingResult | null = null;
+    let received = 0;
     let opened = false;
+    let settled = false;
+    let socket: PingSocket | undefined;
 
-    const ws = new WebSocket(url, {
-      handshakeTimeout: timeoutMs,
-      maxPayload: maxBytes,
-      followRedirects: false,
-      perMessageDeflate: false,
-      ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
-    });
-    // Errors after settling (or during a forced close) must not go unhandled.
-    ws.on('error', () => {});
-
-    const finish = (error: PingError | null, result?: PingResult) => {
+    const finish = (error: PingError | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      close(ws);
+      signal?.removeEventListener('abort', onAbort);
+      socket?.close();
       if (error) reject(error);
-      else resolve(result as PingResult);
+      else resolve(best as PingResult);
     };
+    // A reply already in counts when the connection ends or time runs out: more samples were a refinement.
+    const end = (error: PingError) => finish(best === null ? error : null);
     const onAbort = () => finish(new PingError('timeout', 'the ping was aborted'));
-    const timer = setTimeout(() => finish(new PingError('timeout', `no answer within ${timeoutMs} ms`)), timeoutMs);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    ws.on('unexpected-response', (req, res) => {
-      req.destroy();
-      res.destroy();
-      finish(new PingError('bad_reply', `answered HTTP ${res.statusCode} instead of a WebSocket upgrade`));
-    });
-    ws.on('open', () => {
-      opened = true;
-      sentAt = performance.now();
-      ws.send(formatClientMessage({ type: 'PING', timestamp }));
-    });
-    ws.on('message', (data, isBinary) => {
-      const rttMs = performance.now() - sentAt;
-      if (isBinary) return finish(new PingError('bad_reply', 'answered with a binary frame'));
-      finish(...judgeReply(rawText(data), timestamp, options.expectedId, rttMs));
-    });
-    ws.on('error', (err: NodeJS.ErrnoException) => {
-      if (opened) return finish(new PingError('bad_reply', describeSocketError(err, maxBytes)));
-      if (err.message.includes('Opening handshake has timed out')) {
-        return finish(new PingError('timeout', `no WebSocket upgrade within ${timeoutMs} ms`));
-      }
-      finish(new PingError(isNetworkError(err) ? 'unreachable' : 'bad_reply', describeSocketError(err, maxBytes)));
-    });
-    ws.on('close', (code) => {
-      finish(
-        new PingError(
-          opened ? 'bad_reply' : 'unreachable',
-          opened ? `closed the connection (code ${code}) without answering the ping` : 'closed the connection',
+    const timer = setTimeout(
+      () =>
+        end(
+          new PingError(
+            'timeout',
+            opened ? `no answer within ${timeoutMs} ms` : `no WebSocket upgrade within ${timeoutMs} ms`,
+          ),
         ),
-      );
-    });
+      timeoutMs,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const send = () => {
+      timestamp = String(Date.now());
+      sentAt = performance.now();
+      socket?.send(formatClientMessage({ type: 'PING', timestamp }));
+    };
+    try {
+      socket = transport(target.url, {
+        open() {
+          opened = true;
+          send();
+        },
+        message(text) {
+          const rttMs = performance.now() - sentAt;
+          if (text === null) return finish(new PingError('bad_reply', 'answered with a binary frame'));
+          const reply = checkPingReply(text, timestamp, options.expectedId);
+          if (!reply.ok) return finish(reply.error);
+          if (best === null || rttMs < best.rttMs) best = { rttMs, serverId: reply.serverId };
+          if (++received < samples) send();
+          else finish(null);
+        },
+        fail: end,
+      });
+    } catch (err) {
+      finish(new PingError('invalid_address', `cannot open ${target.url}: ${(err as Error).message}`));
+    }
   });
 }
 
-function judgeReply(
-  frame: string,
-  timestamp: string,
-  expectedId: number | undefined,
-  rttMs: number,
-): [PingError | null, PingResult?] {
-  const parsed = parseServerMessage(frame);
-  if (!parsed.ok || parsed.message.type !== 'PING') {
-    return [new PingError('bad_reply', `answered "${preview(frame)}" instead of "c2/PING ${timestamp}; <id>"`)];
-  }
-  const reply = parsed.message;
-  if (reply.timestamp !== timestamp) {
-    return [new PingError('bad_reply', `answered "${preview(frame)}", not echoing the timestamp ${timestamp}`)];
-  }
-  const serverId = parseServerId(reply.serverId);
-  if (serverId === null) {
-    return [
-      new PingError(
-        'bad_reply',
-        `answered with a server id that is not a canonical integer: "${preview(reply.serverId)}"`,
-      ),
-    ];
-  }
-  if (expectedId !== undefined && serverId !== expectedId) {
-    return [new PingError('wrong_id', `answered as server ${serverId}, not ${expectedId}`, serverId)];
-  }
-  return [null, { rttMs, serverId }];
+/**
+ * Pings from a browser (or any WHATWG-style WebSocket: `ws` stands in for it in tests).
+ * Browsers say nothing about why a connection failed, so a failure before the upgrade is
+ * `unreachable`: "cannot connect".
+ */
+export function pingC2(
+  address: string,
+  options: PingOptions & { WebSocket?: WebSocketConstructor } = {},
+): Promise<PingResult> {
+  const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (Ctor === undefined) return Promise.reject(new PingError('unreachable', 'this browser has no WebSocket'));
+  return ping(address, webSocketTransport(Ctor), options);
 }
 
-function rawText(data: WebSocket.RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EADDRNOTAVAIL',
-]);
-
-function isNetworkError(err: NodeJS.ErrnoException): boolean {
-  if (err.code !== undefined && NETWORK_CODES.has(err.code)) return true;
-  // Node reports "localhost" failing on both ::1 and 127.0.0.1 as an AggregateError.
-  return err instanceof AggregateError && err.errors.some((e) => isNetworkError(e as NodeJS.ErrnoException));
-}
-
-function describeSocketError(err: NodeJS.ErrnoException, maxBytes: number): string {
-  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return `sent a frame larger than ${maxBytes} bytes`;
-  if (err.code?.startsWith('HPE_')) return `did not answer with HTTP (${err.message})`;
-  if (err instanceof AggregateError && err.message === '') {
-    return err.errors.map((e) => (e as Error).message).join('; ');
-  }
-  return err.message || err.code || 'connection failed';
+function webSocketTransport(Ctor: WebSocketConstructor): PingTransport {
+  return (url, events) => {
+    let opened = false;
+    const socket: WebSocketLike = new Ctor(url);
+    socket.onopen = () => {
+      opened = true;
+      events.open();
+    };
+    socket.onmessage = (event) => events.message(typeof event.data === 'string' ? event.data : null);
+    // The close that follows an error says it all.
+    socket.onerror = () => {};
+    socket.onclose = (event) =>
+      events.fail(
+        opened
+          ? new PingError('bad_reply', `closed the connection (code ${event.code}) without answering the ping`)
+          : new PingError('unreachable', 'cannot connect'),
+      );
+    return {
+      send: (text) => socket.send(text),
+      close() {
+        socket.onopen = null;
+        socket.onmessage = null;
+        socket.onclose = null;
+        // Keep an error handler: `ws` throws on an error nobody listens to.
+        socket.onerror = () => {};
+        try {
+          socket.close(1000);
+        } catch {
+          // already closed
+        }
+      },
+    };
+  };
 }
 
 function preview(text: string): string {
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
   return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
-}
-
-function close(ws: WebSocket): void {
-  if (ws.readyState === WebSocket.OPEN) {
-    ws.close(1000);
-    // A peer that never completes the closing handshake is cut off shortly after.
-    setTimeout(() => ws.terminate(), 1000).unref();
-  } else {
-    ws.terminate();
-  }
 }

@@ -7,11 +7,13 @@
 import {
   type ClientMessage,
   formatClientMessage,
+  formatServerMessage,
   parseServerMessage,
   type ServerMessage,
 } from '../protocol/messages.js';
-import { normalizeUsername, parseServerId } from '../protocol/rules.js';
+import { normalizeUsername } from '../protocol/rules.js';
 import { C2Error } from './errors.js';
+import { checkPingReply } from './ping.js';
 import { type Expect, type Pending, RequestQueue } from './request-queue.js';
 import { Roster } from './roster.js';
 import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, PingResult, RenameEvent } from './types.js';
@@ -178,12 +180,9 @@ export class Session {
     const timestamp = String(Date.now());
     return this.request({ type: 'PING', timestamp }, 'ping', 'PING', (m, sentAt) => {
       const rttMs = performance.now() - sentAt;
-      if (m.type !== 'PING' || m.timestamp !== timestamp) {
-        throw new C2Error('protocol', `the server did not echo the ping's timestamp ${timestamp}`);
-      }
-      const serverId = parseServerId(m.serverId);
-      if (serverId === null) throw new C2Error('protocol', `the server answered the ping with an invalid id`);
-      return { rttMs, serverId };
+      const reply = checkPingReply(formatServerMessage(m), timestamp);
+      if (!reply.ok) throw new C2Error('protocol', `the server ${reply.error.message}`);
+      return { rttMs, serverId: reply.serverId };
     });
   }
 

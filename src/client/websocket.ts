@@ -36,21 +36,6 @@ export function resolveWebSocket(given: WebSocketConstructor | undefined): WebSo
   return native;
 }
 
-/** Validates a c2 server URL: `ws://` or `wss://` with a host. Returns a reason, or null. */
-export function checkServerUrl(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `"${url}" is not a URL; expected ws://host:port or wss://host:port`;
-  }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    return `"${url}" is not a WebSocket URL; expected ws://host:port or wss://host:port`;
-  }
-  if (parsed.hostname === '') return `"${url}" has no host`;
-  return null;
-}
-
 /** The most useful text a socket error event carries (`ws` gives a message; browsers give none). */
 export function describeSocketError(event: unknown): string {
   const e = event as { message?: unknown; error?: { message?: unknown; code?: unknown; errors?: unknown } } | null;

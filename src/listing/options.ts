@@ -1,4 +1,4 @@
-import { DEFAULT_CHAT_PORT } from '../server/options.js';
+import { DEFAULT_CHAT_PORT, DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import type { Resolver } from './address/policy.js';
 import { DEFAULT_DB_FILE } from './store/open.js';
 
@@ -43,7 +43,6 @@ export interface ListingOptions {
 export type ResolvedListingOptions = Required<Omit<ListingOptions, 'tls' | 'resolve' | 'now' | 'webRoot'>> &
   Pick<ListingOptions, 'tls' | 'resolve' | 'webRoot'> & { now: () => number };
 
-export const DEFAULT_LISTING_PORT = 8080;
 export const DEFAULT_CHECK_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_FAILURES = 3;
 

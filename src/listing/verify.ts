@@ -2,7 +2,8 @@
  * Verifying a server (contract §7): `ws://<address>/` must answer `c2/PING <now>` with
  * `c2/PING <now>; <id>` within the time bound. Failures become 400 responses.
  */
-import { PingError, pingServer } from '../client/ping.js';
+import { pingServer } from '../client/node.js';
+import { PingError } from '../client/ping.js';
 import { ApiError } from './errors.js';
 
 /** Pings `dial` (`ip:port`) expecting server `id`; throws an ApiError when it fails. */

@@ -1,3 +1,4 @@
+export * from './address.js';
 export * from './grammar.js';
 export * from './messages.js';
 export * from './rules.js';

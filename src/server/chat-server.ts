@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { registerWebClient } from '../http/web-client.js';
-import { bracketHost } from '../listing/address/parse.js';
+import { bracketHost } from '../protocol/address.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
 import {

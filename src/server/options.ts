@@ -1,3 +1,4 @@
+import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
 import { DEFAULT_LIMITS } from '../protocol/rules.js';
 
 /** Limits of contract §5, all configurable. */
@@ -61,7 +62,8 @@ export interface ResolvedChatOptions {
 }
 
 export const DEFAULT_SERVER_NAME = 'Chatter Server';
-export const DEFAULT_CHAT_PORT = 5000;
+/** Where `c2 server` keeps its state unless told otherwise (a library caller passes none: memory only). */
+export const DEFAULT_DATA_DIR = './c2-data';
 
 export const DEFAULT_HISTORY_SIZE = 10_000;
 /** The most messages one `history` query returns (contract §6). */

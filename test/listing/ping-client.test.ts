@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { PingError, pingServer, pingUrl } from '../../src/client/ping.js';
+import { pingServer } from '../../src/client/node.js';
+import { PingError } from '../../src/client/ping.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
 import {
   closedPort,
@@ -20,32 +21,6 @@ async function pingError(address: string, options: Parameters<typeof pingServer>
   if (!(err instanceof PingError)) throw err;
   return err;
 }
-
-describe('pingUrl', () => {
-  it('accepts host:port, [v6]:port and ws(s):// URLs', () => {
-    expect(pingUrl('127.0.0.1:5000')).toBe('ws://127.0.0.1:5000/');
-    expect(pingUrl('example.com:80')).toBe('ws://example.com/');
-    expect(pingUrl('[::1]:5000')).toBe('ws://[::1]:5000/');
-    expect(pingUrl('ws://127.0.0.1:5000')).toBe('ws://127.0.0.1:5000/');
-    expect(pingUrl('wss://chat.example:443/')).toBe('wss://chat.example/');
-  });
-
-  it('refuses anything else', () => {
-    for (const bad of [
-      '',
-      '127.0.0.1',
-      'host:',
-      ':5000',
-      'host:5000/path',
-      'http://h:1/',
-      '::1:5000',
-      'a b:1',
-      'u@h:1',
-    ]) {
-      expect(pingUrl(bad), bad).toBeNull();
-    }
-  });
-});
 
 describe('pingServer against a real chat server', () => {
   let chat: ChatFixture;

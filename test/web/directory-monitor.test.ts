@@ -1,12 +1,11 @@
 /** The server browser's data: a real listing with real chat servers, and the bounds of the pinging. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ListedServer, ListingClient } from '../../src/client/index.js';
+import { type ListedServer, ListingClient, pingC2 } from '../../src/client/index.js';
 import { NodeWebSocket } from '../../src/client/node.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
 import { DirectoryMonitor } from '../../web/src/browser/directory-monitor.js';
-import { pingC2, wsUrlFor } from '../../web/src/browser/ping.js';
 import { eventually, listServers, startTestListing } from '../helpers/listing.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -35,7 +34,7 @@ describe('DirectoryMonitor with a real listing', () => {
     const client = new ListingClient(listing.url);
     const monitor = new DirectoryMonitor({
       list: () => client.list(),
-      ping: (s) => pingC2(wsUrlFor(s.address) ?? '', { WebSocket, expectedId: s.id }),
+      ping: (s) => pingC2(s.address, { WebSocket, expectedId: s.id, samples: 2 }),
     });
     const changes: number[] = [];
     monitor.subscribe(() => changes.push(monitor.getSnapshot().pings.size));

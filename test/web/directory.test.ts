@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ListedServer } from '../../src/client/index.js';
 import { defaultDirection, filterRows, type Row, sortRows } from '../../web/src/browser/directory.js';
-import { wsUrlFor } from '../../web/src/browser/ping.js';
 
 const server = (id: number, displayName: string, connectedUsers: number, maxUsers = 50): ListedServer => ({
   id,
@@ -87,22 +86,5 @@ describe('filtering the directory', () => {
 
   it('hides full servers when asked', () => {
     expect(names(filterRows(rows, '', true))).toEqual(['beta', 'Gamma', 'Écluse', 'delta']);
-  });
-});
-
-describe('wsUrlFor', () => {
-  it('turns a listed address into a WebSocket URL', () => {
-    expect(wsUrlFor('127.0.0.1:5000')).toBe('ws://127.0.0.1:5000/');
-    expect(wsUrlFor('chat.example.org:443', true)).toBe('wss://chat.example.org/');
-    expect(wsUrlFor('[::1]:5000')).toBe('ws://[::1]:5000/');
-    expect(wsUrlFor(' localhost:5000 ')).toBe('ws://localhost:5000/');
-    expect(wsUrlFor('ws://host:1/')).toBe('ws://host:1/');
-    expect(wsUrlFor('wss://host:1')).toBe('wss://host:1/');
-  });
-
-  it('refuses what is not an address', () => {
-    for (const bad of ['', 'localhost', 'http://host:5000', 'host:port', 'a b:5000', 'host:5000/path', '[::1:5000']) {
-      expect(wsUrlFor(bad), bad).toBeNull();
-    }
   });
 });

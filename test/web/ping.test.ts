@@ -2,8 +2,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeWebSocket } from '../../src/client/node.js';
+import { PingError, pingC2 } from '../../src/client/ping.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { PingFailure, pingC2 } from '../../web/src/browser/ping.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
 
 const WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
@@ -44,8 +44,8 @@ describe('pingC2', () => {
         () => {
           throw new Error('the ping succeeded');
         },
-        (err: PingFailure) => {
-          expect(err).toBeInstanceOf(PingFailure);
+        (err: PingError) => {
+          expect(err).toBeInstanceOf(PingError);
           return err.code;
         },
       );

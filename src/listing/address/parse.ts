@@ -4,6 +4,10 @@
  * compare equal (the re-registration rule compares addresses).
  */
 import { isIPv6 } from 'node:net';
+import { formatAddress } from '../../protocol/address.js';
+
+/** The formatting is the protocol's (the chat server writes addresses too). */
+export { bracketHost, formatAddress } from '../../protocol/address.js';
 
 export type HostKind = 'ipv4' | 'ipv6' | 'name';
 
@@ -72,16 +76,6 @@ export function parseAddress(text: string): HostPort | null {
   if (text.startsWith('[')) return null;
   const name = hostText.toLowerCase();
   return isHostName(name) ? { host: name, kind: 'name', port } : null;
-}
-
-/** A host as it stands before `:port` or in a URL: an IPv6 address in brackets. */
-export function bracketHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-/** `host:port`, or `[v6]:port`. */
-export function formatAddress(host: string, port: number): string {
-  return `${bracketHost(host)}:${port}`;
 }
 
 export function formatHostPort(hp: HostPort): string {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffDelay, DEFAULT_RECONNECT } from '../../client/backoff.js';
-import { formatAddress } from '../../listing/address/parse.js';
+import { formatAddress } from '../../protocol/address.js';
 import type { ServerStore } from '../store.js';
 import { callListing, type ListingOutcome, type ListingProps } from './listing-api.js';
 import { localAddressToward } from './local-address.js';

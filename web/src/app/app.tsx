@@ -8,10 +8,9 @@
  *   8080 of the same host) is the other tab.
  */
 import { type RefObject, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { C2Client, ListingClient } from '../../../src/client/index.js';
+import { C2Client, ListingClient, pingC2 } from '../../../src/client/index.js';
 import { normalizeUsername, validateUsername } from '../../../src/protocol/index.js';
 import { DirectoryMonitor } from '../browser/directory-monitor.js';
-import { pingC2, wsUrlFor } from '../browser/ping.js';
 import { type Joined, type JoinTarget, ServerBrowser } from '../browser/server-browser.js';
 import { ChatSession, type ChatSnapshot } from '../chat/chat-session.js';
 import { ChatView } from '../chat/chat-view.js';
@@ -84,11 +83,9 @@ export function App({ origin }: { origin: Origin }) {
     const listing = new ListingClient(listingUrl, { timeoutMs: 8000 });
     return new DirectoryMonitor({
       list: () => listing.list(),
-      ping: (server) => {
-        const url = wsUrlFor(server.address, secure());
-        if (url === null) return Promise.reject(new Error(`"${server.address}" is not an address`));
-        return pingC2(url, { timeoutMs: 4000, expectedId: server.id });
-      },
+      // Two pings on the connection, the faster counts: the first is often slowed by the warm-up.
+      ping: (server) =>
+        pingC2(server.address, { secure: secure(), timeoutMs: 4000, expectedId: server.id, samples: 2 }),
       ...(origin.kind === 'chat-server'
         ? {
             home: async () => {

@@ -13,8 +13,9 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import type { ListedServer } from '../../../src/client/index.js';
+import { type ListedServer, serverUrl } from '../../../src/client/index.js';
 import { formatRtt, formatTime } from '../lib/format.js';
+import { homeWsUrl } from '../lib/where.js';
 import {
   defaultDirection,
   filterRows,
@@ -26,7 +27,6 @@ import {
   sortRows,
 } from './directory.js';
 import type { DirectoryMonitor } from './directory-monitor.js';
-import { wsUrlFor } from './ping.js';
 
 export interface JoinTarget {
   url: string;
@@ -285,7 +285,7 @@ function JoinButton(props: ServerBrowserProps & { server: ListedServer; url: str
 
 function ServerRow(props: ServerBrowserProps & { row: Row; home: ListedServer | null }) {
   const { server, ping } = props.row;
-  const url = wsUrlFor(server.address, secure());
+  const url = serverUrl(server.address, secure());
   const isHome = props.home !== null && props.home.id === server.id;
   return (
     <tr className={isHome ? 'home' : undefined} data-server-id={server.id}>
@@ -313,7 +313,7 @@ function ServerRow(props: ServerBrowserProps & { row: Row; home: ListedServer | 
 
 function HomeCard(props: ServerBrowserProps & { home: ListedServer; ping: PingState | undefined }) {
   const { home, ping } = props;
-  const url = `${secure() ? 'wss' : 'ws'}://${home.address}/`;
+  const url = homeWsUrl();
   return (
     <section className="home-card card" aria-labelledby="home-title">
       <div>
@@ -377,7 +377,7 @@ function JoinByAddress(props: ServerBrowserProps) {
   const id = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const url = wsUrlFor(address, secure());
+    const url = serverUrl(address, secure());
     if (url === null) {
       setError('Enter host:port (for example localhost:5000) or a ws:// or wss:// URL');
       return;

@@ -4,12 +4,11 @@
  * comes from a listing named in `?listing=` or at port 8080 of the same host), or a listing
  * server (the directory is on the same origin).
  */
-import type { ListedServer } from '../../../src/client/index.js';
+import { type ListedServer, serverUrl } from '../../../src/client/index.js';
+import { DEFAULT_LISTING_PORT } from '../../../src/protocol/address.js';
 import { type ChatServerHealth, classifyHealth, normalizeListingUrl, type Origin } from './origin-rules.js';
 
 export { type ChatServerHealth, classifyHealth, normalizeListingUrl, type Origin };
-
-export const DEFAULT_LISTING_PORT = 8080;
 
 export async function fetchHealth(signal?: AbortSignal): Promise<unknown> {
   const res = await fetch(new URL('healthz', window.location.href), {
@@ -40,9 +39,10 @@ export function homeServer(health: ChatServerHealth): ListedServer {
   };
 }
 
-/** The WebSocket URL of the page's own server. */
+/** The WebSocket URL of the page's own server (`host` leaves a default port out, so a URL rather than host:port). */
 export function homeWsUrl(): string {
-  return `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/`;
+  const url = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}`;
+  return serverUrl(url) ?? url;
 }
 
 /** The listing the page starts with: `?listing=`, else the same origin on a listing, else remembered, else port 8080. */

@@ -1,8 +1,9 @@
 /** The terminal client's pure parts: line editing, input history, command parsing. */
 import { describe, expect, it } from 'vitest';
-import { helpText } from '../../src/cli/chat/commands.js';
+import { helpText, PRESENTATION } from '../../src/cli/chat/commands.js';
 import { complete, insert, lineOf, move, textOf, visibleWindow } from '../../src/cli/chat/line-editor.js';
 import { appendEntries } from '../../src/cli/chat/log.js';
+import { findSlashCommand, type SlashContext, toEntries } from '../../src/client/slash-commands.js';
 
 describe('line editor', () => {
   it('counts code points, so the cursor never splits an emoji', () => {
@@ -38,10 +39,29 @@ describe('line editor', () => {
 });
 
 describe('commands', () => {
-  it('lists every command in /help', () => {
+  it('lists every command in /help, quit in its own words', () => {
     for (const name of ['nick', 'users', 'history', 'ping', 'query', 'op', 'ban', 'unban', 'clear', 'help', 'quit']) {
       expect(helpText()).toContain(`/${name}`);
     }
+    expect(helpText()).toMatch(/^commands:\n {2}\/nick NAME {14}change your name\n/);
+    expect(helpText()).toContain('/quit                   leave the server and exit (also Ctrl+C)');
+  });
+
+  it('shows an answer as one notice however long, the history dimmed as past', async () => {
+    const ctx = {
+      username: 'alice',
+      query: async (command: string) =>
+        command === 'history' ? [{ username: 'alice', text: 'hi', time: 1 }] : { id: 7, maxUsers: 50 },
+    } as unknown as SlashContext;
+    const run = async (name: string, rest = '') =>
+      toEntries(await findSlashCommand(name)?.run(ctx, rest), ctx.username, PRESENTATION);
+    const [info, ...more] = await run('query', 'server_info');
+    expect(more).toEqual([]);
+    expect(info).toMatchObject({ kind: 'notice', tone: 'info', text: '{\n  "id": 7,\n  "maxUsers": 50\n}' });
+    const history = await run('history');
+    expect(history.map((e) => e.kind)).toEqual(['notice', 'message', 'notice']);
+    expect(history[1]).toMatchObject({ own: true, source: 'command' });
+    expect((await run('help'))[0]).toMatchObject({ kind: 'notice', text: helpText() });
   });
 });
 

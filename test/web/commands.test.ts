@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PingResult } from '../../src/client/index.js';
-import { COMMANDS, type CommandContext, CommandError, helpText, runCommand } from '../../web/src/chat/commands.js';
+import { SLASH_COMMANDS as COMMANDS, CommandError, type SlashContext } from '../../src/client/slash-commands.js';
+import { helpText, runCommand } from '../../web/src/chat/commands.js';
 
 function fakeContext() {
   const calls: string[][] = [];
@@ -17,7 +18,7 @@ function fakeContext() {
     ban: 'banned "bob" and disconnected them',
     unban: 'unbanned "bob"',
   };
-  const ctx: CommandContext = {
+  const ctx: SlashContext = {
     username: 'alice',
     rename: async (name) => {
       calls.push(['rename', name]);
@@ -60,7 +61,7 @@ describe('the commands', () => {
 
   it('runs each one through the context', async () => {
     const { ctx, calls, counts } = fakeContext();
-    expect(await runCommand(ctx, 'nick', 'robert')).toBeUndefined();
+    expect(await runCommand(ctx, 'nick', 'robert')).toEqual([]);
     const users = await runCommand(ctx, 'users', '');
     expect(users?.[0]).toMatchObject({ kind: 'notice', text: '2 users: alice, bob' });
 

@@ -7,8 +7,10 @@ import { useRef, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
 import type { InputHistory } from '../../client/input-history.js';
 import { parseInput } from '../../client/slash.js';
-import { type CommandContext, findCommand, notice, type Reply } from './commands.js';
+import { CommandError, findSlashCommand, slashContext, toEntries } from '../../client/slash-commands.js';
+import { PRESENTATION } from './commands.js';
 import { InputLine } from './input-line.js';
+import { type NewEntry, notice } from './log.js';
 import { MessagePane } from './message-pane.js';
 import { StatusBar } from './status-bar.js';
 import type { ChatState } from './use-chat.js';
@@ -39,17 +41,17 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
   const end = anchorIndex === -1 ? chat.entries.length : anchorIndex + 1;
   const below = chat.entries.length - end;
 
-  const ctx: CommandContext = { client, clear: chat.clear, quit: onQuit };
+  const ctx = slashContext(client, { clear: chat.clear, quit: onQuit });
   // Requests go out at once (pipelined), but their outcomes are shown in the order typed.
   const shown = useRef<Promise<void>>(Promise.resolve());
-  const inOrder = (work: Promise<Reply>, failure: string) => {
+  const inOrder = (work: Promise<NewEntry[]>, failure: string) => {
     shown.current = shown.current.then(() =>
       work.then(
-        (reply) => {
-          if (typeof reply === 'string') chat.say(reply);
-          else if (reply !== undefined && reply.length > 0) chat.show(...reply);
+        (entries) => {
+          if (entries.length > 0) chat.show(...entries);
         },
-        (err: Error) => chat.say(`${failure}: ${err.message}`, 'error'),
+        // A mistake in the command line speaks for itself; a refusal says who refused.
+        (err: Error) => chat.say(err instanceof CommandError ? err.message : `${failure}: ${err.message}`, 'error'),
       ),
     );
   };
@@ -60,18 +62,20 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
     setAnchor(null);
     if (input.kind === 'message') {
       inOrder(
-        client.send(input.text).then(() => undefined),
+        client.send(input.text).then(() => []),
         'not sent',
       );
       return;
     }
-    const command = findCommand(input.name);
+    const command = findSlashCommand(input.name);
     if (command === undefined) {
       inOrder(Promise.resolve([notice(`unknown command /${input.name}: /help lists the commands`, 'error')]), '');
       return;
     }
     inOrder(
-      Promise.resolve().then(() => command.run(ctx, input.rest)),
+      Promise.resolve()
+        .then(() => command.run(ctx, input.rest))
+        .then((reply) => toEntries(reply, client.username, PRESENTATION)),
       `/${command.name}`,
     );
   };

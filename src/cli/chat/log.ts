@@ -1,23 +1,10 @@
-/** What the message pane shows: chat messages and notices, in arrival order. */
+/**
+ * What the message pane shows, in arrival order: chat messages and notices (the type both
+ * chat clients share, src/client/entries.ts), kept to a bound.
+ */
+import type { Entry, NewEntry } from '../../client/entries.js';
 
-export type Tone = 'info' | 'join' | 'leave' | 'rename' | 'ban' | 'error' | 'status';
-
-export type Entry =
-  | {
-      kind: 'message';
-      id: number;
-      time: number;
-      username: string;
-      text: string;
-      own: boolean;
-      /** From `/history` or the history shown on joining, not live. */
-      past?: boolean;
-    }
-  | { kind: 'notice'; id: number; time: number; text: string; tone: Tone };
-
-export type NewEntry =
-  | { kind: 'message'; time: number; username: string; text: string; own: boolean; past?: boolean }
-  | { kind: 'notice'; time: number; text: string; tone: Tone };
+export { type Entry, type NewEntry, type NoticeTone, notice } from '../../client/entries.js';
 
 /** The most entries kept; older ones scroll out for good. */
 export const MAX_ENTRIES = 2000;

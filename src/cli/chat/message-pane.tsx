@@ -4,10 +4,10 @@
  * oldest shown ones out of the top. `end` is one past the newest entry to show.
  */
 import { Box, Text } from 'ink';
-import type { Entry, Tone } from './log.js';
+import type { Entry, NoticeTone } from './log.js';
 import { formatTime } from './log.js';
 
-const TONE_COLOR: Record<Tone, string | undefined> = {
+const TONE_COLOR: Record<NoticeTone, string | undefined> = {
   info: undefined,
   join: 'green',
   leave: 'yellow',
@@ -46,6 +46,7 @@ function EntryLine({ entry, me }: { entry: Entry; me: string }) {
         <Text wrap="wrap">
           {time}
           <Text color={TONE_COLOR[entry.tone]}>{entry.tone === 'error' ? `✗ ${entry.text}` : entry.text}</Text>
+          {entry.detail === undefined ? null : `\n${entry.detail}`}
         </Text>
       </Box>
     );
@@ -53,7 +54,7 @@ function EntryLine({ entry, me }: { entry: Entry; me: string }) {
   const mentioned = !entry.own && me !== '' && entry.text.toLowerCase().includes(me.toLowerCase());
   return (
     <Box flexShrink={0}>
-      <Text wrap="wrap" dimColor={entry.past}>
+      <Text wrap="wrap" dimColor={entry.source !== 'live'}>
         {time}
         <Text bold color={entry.own ? 'cyan' : 'blue'}>
           {`<${entry.username}>`}

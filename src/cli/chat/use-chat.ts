@@ -5,14 +5,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
 import type { StateEvent } from '../../client/types.js';
-import { appendEntries, type Entry, type NewEntry, type Tone } from './log.js';
+import { appendEntries, type Entry, type NewEntry, type NoticeTone, notice } from './log.js';
 
 export interface ChatState {
   entries: readonly Entry[];
   users: readonly string[];
   status: StateEvent;
   show(...entries: NewEntry[]): void;
-  say(text: string, tone?: Tone): void;
+  say(text: string, tone?: NoticeTone): void;
   clear(): void;
 }
 
@@ -22,15 +22,12 @@ export function useChat(client: C2Client): ChatState {
   const [status, setStatus] = useState<StateEvent>({ state: client.state, serverName: client.serverName });
 
   const show = useCallback((...added: NewEntry[]) => setEntries((log) => appendEntries(log, added)), []);
-  const say = useCallback(
-    (text: string, tone: Tone = 'info') => show({ kind: 'notice', time: Date.now(), text, tone }),
-    [show],
-  );
+  const say = useCallback((text: string, tone: NoticeTone = 'info') => show(notice(text, tone)), [show]);
   const clear = useCallback(() => setEntries([]), []);
 
   useEffect(() => {
     const offs = [
-      client.on('message', (m) => show({ kind: 'message', ...m })),
+      client.on('message', (m) => show({ kind: 'message', ...m, source: 'live' })),
       client.on('join', (e) => say(`→ ${e.username} joined`, 'join')),
       client.on('rename', (e) =>
         say(e.own ? `you are now known as ${e.to}` : `${e.from} is now known as ${e.to}`, 'rename'),

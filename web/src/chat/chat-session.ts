@@ -10,8 +10,17 @@
  */
 import type { C2Client, ClientState, HistoryEntry, StateEvent } from '../../../src/client/index.js';
 import { parseInput } from '../../../src/client/slash.js';
-import { type CommandContext, CommandError, historyEntries, notice, runCommand } from './commands.js';
-import { DEFAULT_ENTRY_CAP, type Entry, EntryLog, type MessageEntry, type NewEntry } from './entries.js';
+import { CommandError, type SlashContext, slashContext } from '../../../src/client/slash-commands.js';
+import { runCommand } from './commands.js';
+import {
+  DEFAULT_ENTRY_CAP,
+  type Entry,
+  EntryLog,
+  historyEntries,
+  type MessageEntry,
+  type NewEntry,
+  notice,
+} from './entries.js';
 import { newHistoryStart, stripLiveTail } from './history-merge.js';
 
 export type ConnectionStatus = Exclude<ClientState, 'idle'>;
@@ -156,7 +165,7 @@ export class ChatSession {
     }
     try {
       const reply = await runCommand(this.commandContext(), input.name, input.rest);
-      if (reply && reply.length > 0 && !this.disposed) this.add(...reply);
+      if (reply.length > 0 && !this.disposed) this.add(...reply);
       return { ok: true };
     } catch (err) {
       const error = err instanceof CommandError ? err.message : `/${input.name}: ${(err as Error).message}`;
@@ -322,21 +331,14 @@ export class ChatSession {
     this.changed();
   }
 
-  private commandContext(): CommandContext {
-    const c = this.client;
-    return {
-      get username() {
-        return c.username;
-      },
-      rename: (name) => c.rename(name),
-      query: (command, ...args) => c.query(command, ...args),
-      ping: () => c.ping(),
+  private commandContext(): SlashContext {
+    return slashContext(this.client, {
       quit: () => this.quit(),
       clear: () => {
         this.log.clear();
         this.changed();
       },
-    };
+    });
   }
 
   // ---- plumbing -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * What the message pane shows: chat messages and notices (joins, renames, departures,
- * command output, errors), each with a stable id for rendering.
+ * command output, errors; the type both chat clients share, src/client/entries.ts), each
+ * with a stable id for rendering.
  *
  * `EntryLog` keeps them in a bounded array: past `cap` entries the oldest are dropped,
  * in chunks of `slack` so that a busy room costs one splice per `slack` messages rather
@@ -8,36 +9,17 @@
  * bounds memory, not rendering work. Pure: no DOM, no timers.
  */
 
-export interface MessageEntry {
-  kind: 'message';
-  id: number;
-  /** ms since the epoch: the server's time for history, the arrival time otherwise. */
-  time: number;
-  username: string;
-  text: string;
-  /** Sent by this client (under its name at the time). */
-  own: boolean;
-  /**
-   * `live`: received as it was sent; `history`: loaded from the server's history on
-   * joining; `command`: shown again by `/history`.
-   */
-  source: 'live' | 'history' | 'command';
-}
+import type { Entry, NewEntry } from '../../../src/client/entries.js';
 
-export type NoticeTone = 'join' | 'leave' | 'rename' | 'ban' | 'info' | 'status' | 'error';
-
-export interface NoticeEntry {
-  kind: 'notice';
-  id: number;
-  time: number;
-  tone: NoticeTone;
-  text: string;
-  /** Pre-formatted text shown under the notice (command output such as JSON). */
-  detail?: string;
-}
-
-export type Entry = MessageEntry | NoticeEntry;
-export type NewEntry = Omit<MessageEntry, 'id'> | Omit<NoticeEntry, 'id'>;
+export {
+  type Entry,
+  historyEntries,
+  type MessageEntry,
+  type NewEntry,
+  type NoticeEntry,
+  type NoticeTone,
+  notice,
+} from '../../../src/client/entries.js';
 
 /** Entries kept in memory (the pane renders only the visible ones). */
 export const DEFAULT_ENTRY_CAP = 20_000;

@@ -1,0 +1,61 @@
+/**
+ * What a chat client's message pane shows — chat messages and notices (joins, renames,
+ * departures, command output, errors) — one type for the terminal and the web client, so
+ * the slash commands (slash-commands.ts) can speak of them. Each client keeps them in its
+ * own store and decides how a tone looks. Pure, browser-safe.
+ */
+import type { HistoryEntry } from './types.js';
+
+export interface MessageEntry {
+  kind: 'message';
+  id: number;
+  /** ms since the epoch: the server's time for history, the arrival time otherwise. */
+  time: number;
+  username: string;
+  text: string;
+  /** Sent by this client (under its name at the time). */
+  own: boolean;
+  /**
+   * `live`: received as it was sent; `history`: loaded from the server's history on
+   * joining; `command`: shown again by `/history`.
+   */
+  source: 'live' | 'history' | 'command';
+}
+
+export type NoticeTone = 'info' | 'join' | 'leave' | 'rename' | 'ban' | 'error' | 'status';
+
+export interface NoticeEntry {
+  kind: 'notice';
+  id: number;
+  time: number;
+  tone: NoticeTone;
+  text: string;
+  /** Pre-formatted text shown under the notice (command output such as JSON). */
+  detail?: string;
+}
+
+export type Entry = MessageEntry | NoticeEntry;
+/** An entry before its store gives it an id. */
+export type NewEntry = Omit<MessageEntry, 'id'> | Omit<NoticeEntry, 'id'>;
+
+export function notice(text: string, tone: NoticeTone = 'info', detail?: string): NewEntry {
+  return detail === undefined
+    ? { kind: 'notice', time: Date.now(), tone, text }
+    : { kind: 'notice', time: Date.now(), tone, text, detail };
+}
+
+/** Messages of the server's history as entries (`me` marks our own). */
+export function historyEntries(
+  history: readonly HistoryEntry[],
+  me: string,
+  source: 'history' | 'command' = 'command',
+): NewEntry[] {
+  return history.map((h) => ({
+    kind: 'message' as const,
+    time: h.time,
+    username: h.username,
+    text: h.text,
+    own: h.username === me,
+    source,
+  }));
+}

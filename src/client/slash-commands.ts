@@ -1,0 +1,223 @@
+/**
+ * The slash commands of both chat clients (the terminal's `c2 chat` and the web client):
+ * one table, used to run a command and to list it in `/help`. A command acts through a
+ * narrow `SlashContext` and returns what to show as `SlashOutput`s; each client only
+ * decides how an answer and the help look (`toEntries`). Reading the typed line is
+ * slash.ts. Pure, browser-safe.
+ */
+import { historyEntries, type NewEntry, notice } from './entries.js';
+import { formatAnswer, splitName, splitQuery } from './slash.js';
+import type { HistoryEntry, PingResult } from './types.js';
+
+/** What a command may do in the client it runs in. */
+export interface SlashContext {
+  /** Our current username. */
+  readonly username: string;
+  rename(name: string): Promise<void>;
+  query(command: string, ...args: string[]): Promise<unknown>;
+  ping(): Promise<PingResult>;
+  /** Leaves the server (and, in the terminal, ends the program). */
+  quit(): Promise<void>;
+  /** Empties the message pane. */
+  clear(): void;
+}
+
+/** What a command shows when done. */
+export type SlashOutput =
+  | { kind: 'notice'; text: string }
+  /** A query's answer, as text (JSON pretty-printed); `title` names the command that asked. */
+  | { kind: 'answer'; title: string; text: string }
+  | { kind: 'history'; messages: readonly HistoryEntry[] }
+  | { kind: 'help' };
+
+/** Nothing for commands whose effect shows by itself (a rename comes with the server's UPDATE). */
+export type SlashReply = SlashOutput[] | undefined;
+
+/** A mistake in the command line itself (a missing or malformed argument, an unknown command). */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+}
+
+export interface SlashCommand {
+  name: string;
+  args: string;
+  description: string;
+  /** Rejects with the server's error when the server refuses, or with a CommandError. */
+  run(ctx: SlashContext, rest: string): Promise<SlashReply> | SlashReply;
+}
+
+/** The context of a client built on `C2Client` (or anything shaped like it). */
+export function slashContext(
+  client: Pick<SlashContext, 'username' | 'rename' | 'query' | 'ping'>,
+  ui: Pick<SlashContext, 'quit' | 'clear'>,
+): SlashContext {
+  return {
+    get username() {
+      return client.username;
+    },
+    rename: (name) => client.rename(name),
+    query: (command, ...args) => client.query(command, ...args),
+    ping: () => client.ping(),
+    quit: () => ui.quit(),
+    clear: () => ui.clear(),
+  };
+}
+
+function usage(command: SlashCommand): never {
+  throw new CommandError(`usage: /${command.name} ${command.args}`.trim());
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function formatRtt(rttMs: number): string {
+  return rttMs < 10 ? `${rttMs.toFixed(1)} ms` : `${Math.round(rttMs)} ms`;
+}
+
+const answer = (title: string, value: unknown): SlashReply => [{ kind: 'answer', title, text: formatAnswer(value) }];
+const say = (text: string): SlashReply => [{ kind: 'notice', text }];
+
+export const SLASH_COMMANDS: readonly SlashCommand[] = [
+  {
+    name: 'nick',
+    args: 'NAME',
+    description: 'change your name',
+    async run(ctx, rest) {
+      if (rest === '') usage(this);
+      await ctx.rename(rest);
+      return undefined;
+    },
+  },
+  {
+    name: 'users',
+    args: '',
+    description: 'list who is here',
+    async run(ctx) {
+      const users = (await ctx.query('active_users')) as string[];
+      return say(`${plural(users.length, 'user', 'users')}: ${users.join(', ')}`);
+    },
+  },
+  {
+    name: 'history',
+    args: '[N]',
+    description: 'show the last N messages (default 20)',
+    async run(ctx, rest) {
+      if (rest !== '' && !/^[0-9]+$/.test(rest)) usage(this);
+      const messages = (await ctx.query('history', rest === '' ? '20' : rest)) as HistoryEntry[];
+      if (messages.length === 0) return say('no messages yet');
+      return [
+        { kind: 'notice', text: `── the last ${plural(messages.length, 'message', 'messages')} ──` },
+        { kind: 'history', messages },
+        { kind: 'notice', text: '── end of history ──' },
+      ];
+    },
+  },
+  {
+    name: 'ping',
+    args: '',
+    description: 'measure the round trip to the server',
+    async run(ctx) {
+      const { rttMs, serverId } = await ctx.ping();
+      return say(`pong from server ${serverId} in ${formatRtt(rttMs)}`);
+    },
+  },
+  {
+    name: 'query',
+    args: 'COMMAND[; ARG…]',
+    description: 'send any c2/QUERY, e.g. /query history; 5',
+    async run(ctx, rest) {
+      if (rest === '') usage(this);
+      const [command, args] = splitQuery(rest);
+      return answer(`/query ${rest}`, await ctx.query(command, ...args));
+    },
+  },
+  {
+    name: 'op',
+    args: 'PASSWORD',
+    description: 'become an operator',
+    async run(ctx, rest) {
+      if (rest === '') usage(this);
+      return answer('/op', await ctx.query('op', rest));
+    },
+  },
+  {
+    name: 'ban',
+    args: 'NAME [MESSAGE]',
+    description: 'ban a name (operators; quote a name with spaces)',
+    async run(ctx, rest) {
+      const [name, message] = splitName(rest);
+      if (name === '') usage(this);
+      return answer('/ban', await ctx.query('ban', ...(message === '' ? [name] : [name, message])));
+    },
+  },
+  {
+    name: 'unban',
+    args: 'NAME',
+    description: 'lift a ban (operators)',
+    async run(ctx, rest) {
+      const [name] = splitName(rest);
+      if (name === '') usage(this);
+      return answer('/unban', await ctx.query('unban', name));
+    },
+  },
+  {
+    name: 'clear',
+    args: '',
+    description: 'empty the message pane',
+    run(ctx) {
+      ctx.clear();
+      return undefined;
+    },
+  },
+  {
+    name: 'help',
+    args: '',
+    description: 'this list',
+    run() {
+      return [{ kind: 'help' }];
+    },
+  },
+  {
+    name: 'quit',
+    args: '',
+    description: 'leave the server',
+    async run(ctx) {
+      await ctx.quit();
+      return undefined;
+    },
+  },
+];
+
+export function findSlashCommand(name: string): SlashCommand | undefined {
+  return SLASH_COMMANDS.find((c) => c.name === name);
+}
+
+/**
+ * `/help`'s rows: usage and description of every command, and `//TEXT`. A client may
+ * describe a command in its own words (`quit`: what leaving leads to).
+ */
+export function helpRows(describe: Readonly<Record<string, string>> = {}): Array<[string, string]> {
+  return [
+    ...SLASH_COMMANDS.map((c): [string, string] => [`/${c.name} ${c.args}`.trim(), describe[c.name] ?? c.description]),
+    ['//TEXT', 'send a message that starts with /'],
+  ];
+}
+
+/** How a client shows the two outputs that look different in each. */
+export interface SlashPresentation {
+  answer(title: string, text: string): NewEntry;
+  help(): NewEntry;
+}
+
+/** A reply as message-pane entries: notices, the history's messages (`me` marks ours), and the client's answer and help. */
+export function toEntries(reply: SlashReply, me: string, show: SlashPresentation): NewEntry[] {
+  const entries: NewEntry[] = [];
+  for (const out of reply ?? []) {
+    if (out.kind === 'notice') entries.push(notice(out.text));
+    else if (out.kind === 'history') entries.push(...historyEntries(out.messages, me, 'command'));
+    else if (out.kind === 'answer') entries.push(show.answer(out.title, out.text));
+    else entries.push(show.help());
+  }
+  return entries;
+}

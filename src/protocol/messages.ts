@@ -1,6 +1,8 @@
 /**
- * Typed c2 messages in both directions, their formatters and parsers. The arity of each
- * type decides how its content splits (the last argument is trailing, contract §2).
+ * Typed c2 messages in both directions: formatters for both, and the parser of what a
+ * server sends. What a client sends is split by the server's command table (each type's
+ * arity, src/server/commands/) with grammar.ts: there is one way to read a client's frame.
+ * The last argument of every type is trailing (contract §2).
  */
 import { formatFrame, parseFrame, printable, type RawFrame, splitArgs } from './grammar.js';
 
@@ -75,48 +77,6 @@ function fail(reason: string): { ok: false; reason: string } {
 
 function unknownType(frame: RawFrame): { ok: false; reason: string } {
   return fail(`unknown message type "${printable(frame.type, 32)}"`);
-}
-
-/**
- * Parses a frame a client sent. Never throws. Only the shape is checked here: the
- * content rules (username, text, timestamp) are the server's, see rules.ts.
- */
-export function parseClientMessage(data: string): ParseResult<ClientMessage> {
-  const parsed = parseFrame(data);
-  if (!parsed.ok) return parsed;
-  const { frame } = parsed;
-  switch (frame.type) {
-    case 'CONNECT':
-      return { ok: true, message: { type: 'CONNECT', username: frame.content } };
-    case 'MSG':
-      return { ok: true, message: { type: 'MSG', text: frame.content } };
-    case 'QUERY': {
-      const [command = '', ...args] = splitQuery(frame.content);
-      return { ok: true, message: { type: 'QUERY', command, args } };
-    }
-    case 'UPDATE': {
-      const [property = '', value] = splitArgs(frame.content, 2);
-      if (value === undefined) return fail('UPDATE needs a property and a value: c2/UPDATE username; <new name>');
-      return { ok: true, message: { type: 'UPDATE', property, value } };
-    }
-    case 'DISCONNECT':
-      return { ok: true, message: { type: 'DISCONNECT' } };
-    case 'PING':
-      return {
-        ok: true,
-        message: frame.content === '' ? { type: 'PING' } : { type: 'PING', timestamp: frame.content },
-      };
-    default:
-      return unknownType(frame);
-  }
-}
-
-/**
- * A client-side QUERY splits on every separator: a client library parsing its own
- * outgoing query has no per-command arity. The server splits by each command's arity.
- */
-function splitQuery(content: string): string[] {
-  return content.length === 0 ? [] : content.split('; ');
 }
 
 /** Parses a frame a server sent. Never throws. */

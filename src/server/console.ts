@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { validateMessageText } from '../protocol/rules.js';
-import type { ChatHub, ModerationResult } from './hub.js';
+import type { Outcome } from './commands/rules.js';
+import type { ChatHub } from './hub.js';
 import { DEFAULT_BAN_MESSAGE } from './options.js';
 
 interface ConsoleCommand {
@@ -10,7 +11,7 @@ interface ConsoleCommand {
   run(hub: ChatHub, rest: string): string;
 }
 
-function show(result: ModerationResult): string {
+function show(result: Outcome): string {
   return result.ok ? result.text : `error: ${result.text}`;
 }
 

@@ -5,6 +5,7 @@ import { type DisconnectReason, formatServerMessage } from '../protocol/messages
 import { normalizeUsername, usernameKey, validateUsername } from '../protocol/rules.js';
 import { BanList } from './bans.js';
 import { COMMANDS } from './commands/index.js';
+import { checkRow, type Outcome, type Refusal, refuse } from './commands/rules.js';
 import { Connection } from './connection.js';
 import { encodeTextFrame } from './frame.js';
 import { History } from './history.js';
@@ -24,20 +25,8 @@ export const CloseCode = {
   tooBig: 1009,
 } as const;
 
-export interface NameProblem {
-  code: string;
-  text(username: string): string;
-}
-
-const NAME_TAKEN: NameProblem = { code: 'name_taken', text: (u) => `username "${u}" is already taken` };
-const NAME_BANNED: NameProblem = { code: 'banned', text: (u) => `username "${u}" is banned from this server` };
-const NAME_RESERVED: NameProblem = {
-  code: 'name_reserved',
-  text: (u) => `username "${u}" is reserved: it is the server's name, used for its announcements`,
-};
-
-/** The outcome of an operator action, for a QUERY reply or a console line. */
-export type ModerationResult = { ok: true; text: string } | { ok: false; code: string; text: string };
+/** A username `conn` may take: as the server holds it (NFC) and its identity key. */
+export type NameClaim = { ok: true; username: string; key: string } | Refusal;
 
 /**
  * The chat itself, independent of HTTP: connections, the room, the dispatcher and the
@@ -79,22 +68,13 @@ export class ChatHub {
 
   /** Takes over a freshly upgraded WebSocket. */
   attach(ws: WebSocket, remoteAddress: string): Connection {
-    const { limits } = this.options;
-    const conn = new Connection(
-      ws,
-      remoteAddress,
-      limits.floodRatePerSecond,
-      limits.floodBurst,
-      limits.slowConsumerBytes,
-      limits.frameRatePerSecond,
-      limits.frameBurst,
-    );
+    const conn = new Connection(ws, remoteAddress, this.options.limits);
     this.sockets.add(conn);
     this.stats.openSockets++;
     this.armRegistrationTimer(conn);
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(conn, data, isBinary));
     ws.on('pong', () => {
-      conn.awaitingPong = false;
+      conn.ponged();
       this.chargeFrame(conn);
     });
     // ws answers pings itself; they count against the frame budget like any frame.
@@ -115,31 +95,19 @@ export class ChatHub {
     this.dispatch(conn, (data as Buffer).toString('utf8'));
   }
 
-  /** The dispatcher: enforces each command's declared rules once, then calls its handler. */
+  /**
+   * The dispatcher: finds the command's row, has `checkRow` enforce its declared rules
+   * (the one place they are enforced, for queries too), then calls its handler.
+   */
   dispatch(conn: Connection, data: string): void {
     const parsed = parseFrame(data);
     if (!parsed.ok) return this.error(conn, 'malformed', parsed.reason);
     const { type, content } = parsed.frame;
     const command = COMMANDS.get(type);
     if (!command) return this.error(conn, 'unknown_type', `unknown message type "${type}"`);
-    if (command.state === 'connected' && conn.state !== 'connected') {
-      return this.error(conn, 'not_connected', `${type} needs a connection: send c2/CONNECT <username> first`);
-    }
-    if (command.state === 'unregistered' && conn.state === 'connected') {
-      return this.error(conn, 'already_connected', `already connected as "${conn.username}"`);
-    }
     const args = splitArgs(content, command.arity);
-    if (args.length < command.minArgs) return this.error(conn, 'missing_argument', `usage: ${command.usage}`);
-    if (command.operatorOnly && !conn.operator)
-      return this.error(conn, 'not_operator', `${type} is for operators only`);
-    if (command.rateLimited && !conn.bucket.take()) {
-      const { floodRatePerSecond, floodBurst } = this.options.limits;
-      return this.error(
-        conn,
-        'flood',
-        `too many messages: at most ${floodRatePerSecond} a second, in bursts of ${floodBurst}; this one was not sent`,
-      );
-    }
+    const refusal = checkRow(command, conn, args.length, this.options.limits);
+    if (refusal) return this.refuse(conn, refusal);
     command.handle(this, conn, args);
   }
 
@@ -150,20 +118,7 @@ export class ChatHub {
    * loop to itself. A peer paused past the heartbeat cannot answer it and is dropped.
    */
   private chargeFrame(conn: Connection): void {
-    const wait = conn.frameBudget.spend();
-    if (wait === 0 || conn.throttleTimer !== undefined) return;
-    this.stats.throttled++;
-    conn.ws.pause();
-    this.resumeAfter(conn, wait);
-  }
-
-  private resumeAfter(conn: Connection, wait: number): void {
-    conn.throttleTimer = setTimeout(() => {
-      conn.throttleTimer = undefined;
-      const more = conn.frameBudget.wait();
-      if (more > 0) this.resumeAfter(conn, more);
-      else conn.ws.resume();
-    }, Math.ceil(wait));
+    if (conn.chargeFrame()) this.stats.throttled++;
   }
 
   // ---- replies -------------------------------------------------------------------------
@@ -171,6 +126,16 @@ export class ChatHub {
   error(conn: Connection, code: string, reason: string): void {
     this.stats.countError(code);
     this.sendTo(conn, formatServerMessage({ type: 'ERROR', reason }));
+  }
+
+  refuse(conn: Connection, refusal: Refusal): void {
+    this.error(conn, refusal.code, refusal.text);
+  }
+
+  /** A handler's outcome: `c2/ACKNOWLEDGE <text>` or `c2/ERROR <reason>`. */
+  reply(conn: Connection, outcome: Outcome): void {
+    if (outcome.ok) this.acknowledge(conn, outcome.text);
+    else this.refuse(conn, outcome);
   }
 
   acknowledge(conn: Connection, text = ''): void {
@@ -220,24 +185,40 @@ export class ChatHub {
 
   // ---- operations the handlers call ----------------------------------------------------
 
-  /** Why `key` cannot be taken by `conn` as a username, or null when it can. */
-  nameUnavailable(key: string, conn: Connection): NameProblem | null {
-    if (this.bans.has(key)) return NAME_BANNED;
-    if (key === this.serverNameKey) return NAME_RESERVED;
+  /**
+   * Whether `conn` may take `raw` as its username, to join (CONNECT) or to rename (UPDATE):
+   * a valid name, a free seat when joining, and a name nobody holds (the connection's own
+   * excepted), that is not banned nor the server's own. Checked in that order.
+   */
+  claimName(conn: Connection, raw: string): NameClaim {
+    const username = normalizeUsername(raw);
+    const problem = validateUsername(username, this.options.limits.usernameMaxLength);
+    if (problem) return refuse('bad_username', problem);
+    if (conn.state !== 'connected' && this.room.size >= this.options.maxUsers) {
+      return refuse('server_full', `server is full (${this.options.maxUsers} users)`);
+    }
+    const key = nameIdentity(username);
+    if (this.bans.has(key)) return refuse('banned', `username "${username}" is banned from this server`);
+    if (key === this.serverNameKey) {
+      return refuse(
+        'name_reserved',
+        `username "${username}" is reserved: it is the server's name, used for its announcements`,
+      );
+    }
     const holder = this.room.get(key);
-    if (!holder || holder === conn) return null;
-    // A look-alike rather than the same name in another case: say whose name it imitates.
-    return {
-      code: NAME_TAKEN.code,
-      text: (u) =>
-        usernameKey(u) === usernameKey(holder.username)
-          ? NAME_TAKEN.text(u)
-          : `${NAME_TAKEN.text(u)}: it looks like "${holder.username}"`,
-    };
+    if (holder && holder !== conn) {
+      const taken = `username "${username}" is already taken`;
+      // A look-alike rather than the same name in another case: say whose name it imitates.
+      return refuse(
+        'name_taken',
+        usernameKey(username) === usernameKey(holder.username) ? taken : `${taken}: it looks like "${holder.username}"`,
+      );
+    }
+    return { ok: true, username, key };
   }
 
   join(conn: Connection, username: string, key: string): void {
-    clearTimeout(conn.registrationTimer);
+    conn.stopRegistration();
     conn.state = 'connected';
     conn.username = username;
     conn.nameKey = key;
@@ -264,7 +245,7 @@ export class ChatHub {
    * Bans a username (case-insensitive, kept across restarts). A connected holder of the name
    * is announced to everyone, themself included, then closed with 1008.
    */
-  ban(rawName: string, message: string): ModerationResult {
+  ban(rawName: string, message: string): Outcome {
     const username = normalizeUsername(rawName);
     const problem = validateUsername(username, this.options.limits.usernameMaxLength);
     if (problem) return { ok: false, code: 'bad_username', text: problem };
@@ -282,7 +263,7 @@ export class ChatHub {
     return { ok: true, text: `banned "${username}"${holder ? ' and disconnected them' : ''}` };
   }
 
-  unban(rawName: string): ModerationResult {
+  unban(rawName: string): Outcome {
     const username = normalizeUsername(rawName);
     if (!this.bans.remove(nameIdentity(username))) {
       return { ok: false, code: 'not_banned', text: `"${username}" is not banned` };
@@ -315,7 +296,7 @@ export class ChatHub {
   leave(conn: Connection, reason: Exclude<DisconnectReason, 'ban'>, closeCode: number = CloseCode.normal): void {
     const wasConnected = conn.state === 'connected';
     conn.state = 'closed';
-    clearTimeout(conn.registrationTimer);
+    conn.stopRegistration();
     if (wasConnected && this.room.remove(conn)) {
       this.usersChanged();
       this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
@@ -335,33 +316,26 @@ export class ChatHub {
   }
 
   private onClose(conn: Connection): void {
-    clearTimeout(conn.throttleTimer);
+    conn.disposeTimers();
     this.sockets.delete(conn);
     this.stats.openSockets--;
     if (conn.open) this.leave(conn, 'lost_connection');
   }
 
   private armRegistrationTimer(conn: Connection): void {
-    clearTimeout(conn.registrationTimer);
-    conn.registrationTimer = setTimeout(() => {
-      if (conn.state !== 'unregistered') return;
+    conn.armRegistration(this.options.limits.registrationTimeoutMs, () => {
       conn.state = 'closed';
       conn.ws.close(CloseCode.policy, 'no c2/CONNECT in time');
-    }, this.options.limits.registrationTimeoutMs);
-    conn.registrationTimer.unref();
+    });
   }
 
   /** The WebSocket heartbeat: a peer that has not answered the previous ping is gone. */
   private sweep(): void {
     for (const conn of this.sockets) {
-      if (conn.awaitingPong) {
-        this.log.info({ user: conn.username || undefined, remote: conn.remoteAddress }, 'heartbeat missed');
-        conn.ws.terminate();
-        if (conn.open) this.leave(conn, 'lost_connection');
-        continue;
-      }
-      conn.awaitingPong = true;
-      conn.ws.ping();
+      if (conn.heartbeat()) continue;
+      this.log.info({ user: conn.username || undefined, remote: conn.remoteAddress }, 'heartbeat missed');
+      conn.ws.terminate();
+      if (conn.open) this.leave(conn, 'lost_connection');
     }
   }
 
@@ -373,7 +347,7 @@ export class ChatHub {
     this.history.flush();
     this.joins.flush();
     for (const conn of this.sockets) {
-      clearTimeout(conn.registrationTimer);
+      conn.stopRegistration();
       conn.state = 'closed';
       conn.ws.close(CloseCode.goingAway, 'server shutting down');
     }

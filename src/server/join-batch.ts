@@ -12,13 +12,14 @@ const MAX_BATCH_BYTES = 64 * 1024;
  *
  * Order is kept because the hub flushes the batch before anything else is written to a
  * member who has frames in it (a reply, a broadcast) — see ChatHub.sendTo and broadcast. A
- * user who joins within a batch receives only the announcements queued after its own.
+ * user who joins within a batch receives only the announcements queued after its own: the
+ * batch keeps, for each of its joiners, where its part starts.
  */
 export class JoinBatch {
   private frames: Buffer[] = [];
   private bytes = 0;
-  /** Numbers the batches, so a member's offset is only read in the batch it joined in. */
-  private batch = 1;
+  /** Where each joiner of this batch starts reading it (after its own announcement). */
+  private starts = new Map<Connection, number>();
   private timer: NodeJS.Timeout | undefined;
   /** How long the last flush took, in ms. */
   private lastFlushMs = 0;
@@ -39,8 +40,7 @@ export class JoinBatch {
   add(frame: Buffer, joiner: Connection): void {
     this.frames.push(frame);
     this.bytes += frame.length;
-    joiner.joinBatch = this.batch;
-    joiner.joinOffset = this.bytes;
+    this.starts.set(joiner, this.bytes);
     if (this.bytes >= MAX_BATCH_BYTES) {
       this.flush();
     } else if (this.timer === undefined) {
@@ -50,7 +50,7 @@ export class JoinBatch {
 
   /** Whether `conn` has announcements waiting in this batch. */
   pendingFor(conn: Connection): boolean {
-    return this.bytes > (conn.joinBatch === this.batch ? conn.joinOffset : 0);
+    return this.bytes > 0 && this.bytes > (this.starts.get(conn) ?? 0);
   }
 
   /**
@@ -60,15 +60,15 @@ export class JoinBatch {
   take(): { count: number; partFor(conn: Connection): Buffer | null } | null {
     if (this.frames.length === 0) return null;
     const all = this.frames.length === 1 ? (this.frames[0] as Buffer) : Buffer.concat(this.frames, this.bytes);
-    const batch = this.batch;
+    const starts = this.starts;
     const count = this.frames.length;
     this.frames = [];
     this.bytes = 0;
-    this.batch++;
+    this.starts = new Map();
     return {
       count,
       partFor(conn) {
-        const start = conn.joinBatch === batch ? conn.joinOffset : 0;
+        const start = starts.get(conn) ?? 0;
         if (start >= all.length) return null;
         return start === 0 ? all : all.subarray(start);
       },

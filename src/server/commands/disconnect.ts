@@ -2,7 +2,7 @@ import type { Command } from './types.js';
 
 /** `c2/DISCONNECT` → `c2/ACKNOWLEDGE`, close 1000; others: `c2/DISCONNECT disconnect; <username>`. */
 export const disconnect: Command = {
-  type: 'DISCONNECT',
+  name: 'DISCONNECT',
   usage: 'c2/DISCONNECT',
   state: 'connected',
   arity: 0,

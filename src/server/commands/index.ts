@@ -8,5 +8,5 @@ import { update } from './update.js';
 
 /** The command table: the handler of any c2 message is one hop from here. */
 export const COMMANDS: ReadonlyMap<string, Command> = new Map(
-  [connect, msg, query, update, disconnect, ping].map((c) => [c.type, c]),
+  [connect, msg, query, update, disconnect, ping].map((c) => [c.name, c]),
 );

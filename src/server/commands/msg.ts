@@ -3,7 +3,7 @@ import type { Command } from './types.js';
 
 /** `c2/MSG <text>` → everyone, sender included: `c2/MSG <username>; <text>`. */
 export const msg: Command = {
-  type: 'MSG',
+  name: 'MSG',
   usage: 'c2/MSG <text>',
   state: 'connected',
   arity: 1,

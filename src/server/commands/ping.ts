@@ -3,7 +3,7 @@ import type { Command } from './types.js';
 
 /** `c2/PING [<timestamp_ms>]` → `c2/PING [<timestamp_ms>; ]<server id>`, in any state. */
 export const ping: Command = {
-  type: 'PING',
+  name: 'PING',
   usage: 'c2/PING [<timestamp_ms>]',
   state: 'any',
   arity: 1,

@@ -1,24 +1,14 @@
 import type { Connection } from '../connection.js';
 import type { ChatHub } from '../hub.js';
+import type { RowRules } from './rules.js';
 
-/** In which connection state a command is accepted (contract §3). */
-export type RequiredState = 'unregistered' | 'connected' | 'any';
+export type { RequiredState } from './rules.js';
 
 /**
- * One row of the command table. The dispatcher enforces `state`, `minArgs`,
- * `operatorOnly` and `rateLimited` before calling `handle`, so handlers never repeat them.
+ * One row of the command table: a c2 message type (`name`, the wire type after `c2/`). The
+ * dispatcher enforces its rules (`checkRow`) before calling `handle`, so handlers never
+ * repeat them.
  */
-export interface Command {
-  /** Wire type after `c2/`. */
-  type: string;
-  /** How the content is shown to users: `c2/MSG <text>`. */
-  usage: string;
-  state: RequiredState;
-  /** The content splits into at most this many arguments; the last one is trailing. */
-  arity: number;
-  minArgs: number;
-  operatorOnly: boolean;
-  /** Counts against the per-connection flood bucket (commands that broadcast). */
-  rateLimited: boolean;
+export interface Command extends RowRules {
   handle(hub: ChatHub, conn: Connection, args: string[]): void;
 }

@@ -1,6 +1,7 @@
-import type { Query } from './types.js';
+import { answer } from '../commands/rules.js';
+import { defineQuery } from './types.js';
 
-export const activeUsers: Query = {
+export const activeUsers = defineQuery({
   name: 'active_users',
   args: [],
   description: 'The connected usernames, in join order, as a JSON array',
@@ -8,6 +9,6 @@ export const activeUsers: Query = {
   minArgs: 0,
   operatorOnly: false,
   handle(hub) {
-    return JSON.stringify(hub.room.usernames());
+    return answer(JSON.stringify(hub.room.usernames()));
   },
-};
+});

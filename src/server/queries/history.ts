@@ -1,6 +1,7 @@
+import { answer, refuse } from '../commands/rules.js';
 import { HISTORY_QUERY_MAX } from '../options.js';
 import type { StoredMessage } from '../store.js';
-import type { Query } from './types.js';
+import { defineQuery } from './types.js';
 
 const DEFAULT_COUNT = 50;
 
@@ -28,25 +29,21 @@ function newestThatFit(messages: readonly StoredMessage[], maxBytes: number): st
   return `[${parts.reverse().join(',')}]`;
 }
 
-export const history: Query = {
+export const history = defineQuery({
   name: 'history',
   args: ['n?'],
   description: `The last n messages (default ${DEFAULT_COUNT}, at most ${HISTORY_QUERY_MAX}), oldest first, as JSON: [{ username, text, time }]`,
   arity: 1,
   minArgs: 0,
   operatorOnly: false,
-  handle(hub, conn, [count]) {
+  handle(hub, _conn, [count]) {
     let n = DEFAULT_COUNT;
     if (count !== undefined) {
       if (!/^[0-9]{1,9}$/.test(count)) {
-        return void hub.error(
-          conn,
-          'bad_argument',
-          `history needs a whole number of messages, 0 to ${HISTORY_QUERY_MAX}`,
-        );
+        return refuse('bad_argument', `history needs a whole number of messages, 0 to ${HISTORY_QUERY_MAX}`);
       }
       n = Math.min(Number(count), HISTORY_QUERY_MAX);
     }
-    return newestThatFit(hub.history.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes));
+    return answer(newestThatFit(hub.history.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes)));
   },
-};
+});

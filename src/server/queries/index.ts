@@ -1,13 +1,13 @@
 import { activeUsers } from './active-users.js';
 import { ban } from './ban.js';
-import { help } from './help.js';
+import { helpQuery } from './help.js';
 import { history } from './history.js';
 import { op } from './op.js';
 import { serverInfo } from './server-info.js';
 import type { Query } from './types.js';
 import { unban } from './unban.js';
 
-/** The query table, in the order `help` lists it. */
+/** The query table, in the order `help` lists it: the handler of any query is one hop from here. */
 export const QUERIES: ReadonlyMap<string, Query> = new Map(
-  [help, activeUsers, serverInfo, history, op, ban, unban].map((q) => [q.name, q]),
+  [helpQuery(() => QUERIES.values()), activeUsers, serverInfo, history, op, ban, unban].map((q) => [q.name, q]),
 );

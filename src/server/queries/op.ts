@@ -1,6 +1,7 @@
-import type { Query } from './types.js';
+import { answer, refuse } from '../commands/rules.js';
+import { defineQuery } from './types.js';
 
-export const op: Query = {
+export const op = defineQuery({
   name: 'op',
   args: ['password'],
   description: "Makes you an operator when the password matches the server's operator password",
@@ -9,9 +10,9 @@ export const op: Query = {
   operatorOnly: false,
   handle(hub, conn, [password = '']) {
     const result = hub.operators.attempt(conn.remoteAddress, password);
-    if (!result.ok) return void hub.error(conn, 'op_refused', result.reason);
-    conn.operator = true;
+    if (!result.ok) return refuse('op_refused', result.reason);
+    conn.grantOperator();
     hub.log.info({ user: conn.username, remote: conn.remoteAddress }, 'operator logged in');
-    return 'you are now an operator';
+    return answer('you are now an operator');
   },
-};
+});

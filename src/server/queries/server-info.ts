@@ -1,7 +1,8 @@
 import { VERSION } from '../../version.js';
-import type { Query } from './types.js';
+import { answer } from '../commands/rules.js';
+import { defineQuery } from './types.js';
 
-export const serverInfo: Query = {
+export const serverInfo = defineQuery({
   name: 'server_info',
   args: [],
   description: 'This server as JSON: { id, name, connectedUsers, maxUsers, version }',
@@ -10,6 +11,6 @@ export const serverInfo: Query = {
   operatorOnly: false,
   handle(hub) {
     const { id, name, maxUsers } = hub.options;
-    return JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION });
+    return answer(JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION }));
   },
-};
+});

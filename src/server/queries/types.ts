@@ -1,18 +1,31 @@
+import type { Outcome, RowRules } from '../commands/rules.js';
 import type { Connection } from '../connection.js';
 import type { ChatHub } from '../hub.js';
 
-/** One row of the query table (`c2/QUERY <name>[; <arg>...]`). */
-export interface Query {
-  name: string;
+/**
+ * One row of the query table (`c2/QUERY <name>[; <arg>...]`). Its rules are enforced by
+ * the same `checkRow` as the command table's, before `handle`.
+ */
+export interface Query extends RowRules {
   /** Argument names for `help`; an optional one ends with "?". */
-  args: string[];
-  description: string;
-  /** The arguments after the name split into at most this many; the last is trailing. */
-  arity: number;
-  minArgs: number;
-  operatorOnly: boolean;
-  /** Returns the ACKNOWLEDGE text, or undefined when it has replied itself (an ERROR). */
-  handle(hub: ChatHub, conn: Connection, args: string[]): string | undefined;
+  readonly args: readonly string[];
+  readonly description: string;
+  /** The ACKNOWLEDGE text, or why the query is refused (an ERROR). */
+  handle(hub: ChatHub, conn: Connection, args: string[]): Outcome;
+}
+
+/** What a query file declares; `defineQuery` derives the rest. */
+export type QueryDefinition = Pick<
+  Query,
+  'name' | 'args' | 'description' | 'arity' | 'minArgs' | 'operatorOnly' | 'handle'
+>;
+
+/**
+ * A row of the query table, its usage built once from its arguments. Queries are never
+ * rate-limited, and need no state of their own: `c2/QUERY` itself needs a connection.
+ */
+export function defineQuery(definition: QueryDefinition): Query {
+  return { ...definition, usage: `c2/QUERY ${queryUsage(definition)}`, state: 'any', rateLimited: false };
 }
 
 /** `c2/QUERY help` shows usage as `name; <arg>[; <optional>]`. */

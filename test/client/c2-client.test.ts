@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { C2Error } from '../../src/client/errors.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
-import { settle, trackedClient, waitUntil } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { settle, trackedClient } from './helpers.js';
 
 let chat: ChatFixture;
 afterEach(() => chat?.close());
@@ -97,7 +98,7 @@ describe('C2Client: requests', () => {
     expect(await bob.next()).toBe('c2/MSG alice; hello; world\n\tsecond line');
 
     bob.send('c2/MSG hi alice');
-    await waitUntil(() => events.message.length === 2, 'bob’s message');
+    await eventually(() => events.message.length === 2, 'bob’s message');
     expect(events.message[1]).toMatchObject({ username: 'bob', text: 'hi alice', own: false });
   });
 
@@ -163,7 +164,7 @@ describe('C2Client: requests', () => {
     await client.rename('Alicia');
     expect(client.username).toBe('Alicia');
     expect(await bob.next()).toBe('c2/UPDATE alice; username; Alicia');
-    await waitUntil(() => events.rename.length === 1, 'the rename event');
+    await eventually(() => events.rename.length === 1, 'the rename event');
     expect(events.rename[0]).toEqual({ from: 'alice', to: 'Alicia', own: true });
     expect(client.users).toEqual(['bob', 'Alicia']);
 
@@ -200,7 +201,7 @@ describe('C2Client: requests', () => {
     expect(await bob.next()).toBe('c2/DISCONNECT disconnect; alice');
     await expect(client.send('too late')).rejects.toMatchObject({ code: 'not_connected' });
     await client.disconnect(); // a second call is harmless
-    await waitUntil(() => chat.server.hub.openSockets === 1, 'the server to see the socket closed');
+    await eventually(() => chat.server.hub.openSockets === 1, 'the server to see the socket closed');
   });
 
   it('bounds the requests in flight', async () => {

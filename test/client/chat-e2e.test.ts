@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withChatServer } from '../helpers/chat-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { C2_BIN } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
-import { waitUntil } from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const required = process.env.C2_REQUIRE_E2E === '1';
@@ -35,7 +35,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
       tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'chat', '-x', '100', '-y', '30', command);
       const screen = () => tmux('capture-pane', '-p', '-t', 'chat');
       const see = (text: string) =>
-        waitUntil(
+        eventually(
           () => screen().includes(text),
           () => `the terminal to show "${text}":\n${screen()}`,
           15_000,
@@ -56,7 +56,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
 
       tmux('send-keys', '-t', 'chat', '-l', '/quit');
       tmux('send-keys', '-t', 'chat', 'Enter');
-      const code = await waitUntil(
+      const code = await eventually(
         () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
         'the process to exit',
         15_000,
@@ -81,7 +81,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
       const child = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim();
       process.kill(Number(child), 'SIGTERM');
       expect(await bob.next(10_000)).toBe('c2/DISCONNECT disconnect; carol');
-      const code = await waitUntil(
+      const code = await eventually(
         () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
         'the process to exit',
         15_000,
@@ -100,7 +100,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
     const [exitFile, errFile] = [join(dir, 'exit'), join(dir, 'stderr')];
     const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${url} 2> ${quote(errFile)}; echo $? > ${quote(exitFile)}`;
     tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'unreachable', '-x', '100', '-y', '30', command);
-    const code = await waitUntil(
+    const code = await eventually(
       () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
       'the process to exit',
       15_000,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
-import { settle, trackedClient, waitUntil } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { settle, trackedClient } from './helpers.js';
 
 let chat: ChatFixture;
 afterEach(() => chat?.close());
@@ -12,18 +13,18 @@ describe('C2Client: events', () => {
     await client.connect(chat.url, 'alice');
     const bob = await chat.connect('bob');
     const carol = await chat.connect('carol');
-    await waitUntil(() => events.join.length === 2, 'two joins');
+    await eventually(() => events.join.length === 2, 'two joins');
     expect(events.join).toEqual([{ username: 'bob' }, { username: 'carol' }]);
     expect(client.users).toEqual(['alice', 'bob', 'carol']);
 
     bob.send('c2/UPDATE username; Robert');
-    await waitUntil(() => events.rename.length === 1, 'the rename');
+    await eventually(() => events.rename.length === 1, 'the rename');
     expect(events.rename[0]).toEqual({ from: 'bob', to: 'Robert', own: false });
     expect(client.users).toEqual(['alice', 'Robert', 'carol']);
 
     bob.send('c2/DISCONNECT');
     carol.close(); // dropped without a close frame
-    await waitUntil(() => events.leave.length === 2, 'two departures');
+    await eventually(() => events.leave.length === 2, 'two departures');
     expect(events.leave).toEqual([
       { username: 'Robert', reason: 'disconnect', own: false },
       { username: 'carol', reason: 'lost_connection', own: false },
@@ -60,12 +61,12 @@ describe('C2Client: events', () => {
     await op.next(); // CONNECT alice
 
     op.send('c2/QUERY ban; alice; go away');
-    await waitUntil(() => events.leave.length === 1, 'the ban');
+    await eventually(() => events.leave.length === 1, 'the ban');
     expect(events.leave[0]).toEqual({ username: 'alice', reason: 'ban', message: 'go away', own: true });
     const late = await settle(client.send('am I still here?'));
     expect(late.ok ? '' : late.error.code).toMatch(/^(banned|not_connected)$/);
 
-    await waitUntil(() => events.close.length === 1, 'the close');
+    await eventually(() => events.close.length === 1, 'the close');
     expect(events.close[0]).toMatchObject({
       code: 1008,
       willReconnect: false,
@@ -82,7 +83,7 @@ describe('C2Client: events', () => {
     const { client, events } = trackedClient();
     await client.connect(chat.url, 'alice');
     await chat.server.close();
-    await waitUntil(() => events.close.length === 1, 'the close');
+    await eventually(() => events.close.length === 1, 'the close');
     expect(events.close[0]).toMatchObject({ code: 1001, willReconnect: false, error: { code: 'closed' } });
     expect(events.close[0]?.error?.message).toContain('shutting down');
     expect(client.state).toBe('closed');
@@ -102,7 +103,7 @@ describe('C2Client: events', () => {
       await client.connect(chat.url, 'alice');
       expect(await client.send('one')).toMatchObject({ text: 'one' });
       expect(await client.send('two')).toMatchObject({ text: 'two' });
-      await waitUntil(() => uncaught.length === 2, 'the listener errors to surface');
+      await eventually(() => uncaught.length === 2, 'the listener errors to surface');
       expect((uncaught[0] as Error).message).toBe('listener bug');
     } finally {
       process.off('uncaughtException', onUncaught);

@@ -6,8 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeC2Client } from '../../src/client/node.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+import { eventually } from '../helpers/eventually.js';
 import type { TestClient } from '../helpers/ws-client.js';
-import { settle, trackedClient, waitUntil } from './helpers.js';
+import { settle, trackedClient } from './helpers.js';
 
 let chat: ChatFixture;
 afterEach(() => chat?.close());
@@ -91,7 +92,7 @@ describe('C2Client: FIFO matching', () => {
     const outcomes = await Promise.all(requests.map(([p]) => p));
     for (const [i, outcome] of outcomes.entries()) requests[i]?.[1](outcome as never);
 
-    await waitUntil(() => events.message.filter((m) => !m.own).length === 600, 'every message of the others');
+    await eventually(() => events.message.filter((m) => !m.own).length === 600, 'every message of the others');
     const own = events.message.filter((m) => m.own).map((m) => m.text);
     expect(own.length).toBeGreaterThan(20);
     expect(own.every((t) => t.startsWith('mine '))).toBe(true);
@@ -123,7 +124,7 @@ describe('C2Client: FIFO matching', () => {
       { from: 'alice', to: 'alice2', own: true },
       { from: 'alice2', to: 'alice3', own: true },
     ]);
-    await waitUntil(() => events.message.filter((m) => !m.own).length === 50, "bob's messages");
+    await eventually(() => events.message.filter((m) => !m.own).length === 50, "bob's messages");
     expect(events.message.filter((m) => m.own).length).toBe(4);
     expect(client.users).toEqual(['bob', 'alice3']);
   });
@@ -137,7 +138,7 @@ describe('C2Client: FIFO matching', () => {
     const mine = client.send('same text');
     bob.send('c2/MSG same text');
     expect(await mine).toMatchObject({ username: 'alice', own: true });
-    await waitUntil(() => events.message.length === 3, 'three messages');
+    await eventually(() => events.message.length === 3, 'three messages');
     expect(events.message.map((m) => `${m.username}:${m.own}`).sort()).toEqual([
       'alice:true',
       'bob:false',

@@ -4,23 +4,6 @@ import type { C2ClientEvents, C2ClientOptions } from '../../src/client/types.js'
 import { usernameKey } from '../../src/protocol/rules.js';
 import type { ChatServer } from '../helpers/chat-server.js';
 
-/** Polls `check` until it returns a value other than undefined/false, at most `timeoutMs`. */
-export async function waitUntil<T>(
-  check: () => T | undefined | false,
-  what: string | (() => string),
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export type Recorded = { [E in keyof C2ClientEvents]: C2ClientEvents[E][0][] };
 
 /** A NodeC2Client whose every event is recorded, disconnected after the test. */

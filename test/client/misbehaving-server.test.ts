@@ -5,7 +5,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { settle, trackedClient, waitUntil } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { settle, trackedClient } from './helpers.js';
 
 let wss: WebSocketServer | undefined;
 afterEach(async () => {
@@ -42,7 +43,7 @@ describe('C2Client against a misbehaving server', () => {
     const { client, events } = trackedClient();
     await client.connect(url, 'alice');
     expect(await client.query('poke')).toBe('poked');
-    await waitUntil(() => events.error.length === 3, 'three errors');
+    await eventually(() => events.error.length === 3, 'three errors');
     expect(events.error.map((e) => [e.code, e.message])).toEqual([
       ['server', 'out of the blue'],
       ['protocol', expect.stringContaining('unreadable frame')],
@@ -64,7 +65,7 @@ describe('C2Client against a misbehaving server', () => {
       error: { code: 'protocol', message: expect.stringContaining('out of order') },
     });
     expect(await queued).toMatchObject({ ok: false, error: { code: 'protocol' } });
-    await waitUntil(() => events.close.length === 1, 'the close');
+    await eventually(() => events.close.length === 1, 'the close');
     expect(client.state).toBe('closed');
   });
 
@@ -82,7 +83,7 @@ describe('C2Client against a misbehaving server', () => {
     });
     expect(await second).toMatchObject({ ok: false, error: { code: 'timeout' } });
     expect(events.close[0]).toMatchObject({ willReconnect: true, error: { code: 'timeout' } });
-    await waitUntil(() => events.state.filter((s) => s.state === 'connected').length === 2, 'the reconnect');
+    await eventually(() => events.state.filter((s) => s.state === 'connected').length === 2, 'the reconnect');
     expect(events.state.at(-1)).toMatchObject({ state: 'connected', reconnected: true, serverName: 'Fake' });
     expect(connections).toBe(2);
   });

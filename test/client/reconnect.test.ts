@@ -3,7 +3,8 @@ import { NodeWebSocket } from '../../src/client/node.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
-import { dropOnServer, trackedClient, waitUntil } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { dropOnServer, trackedClient } from './helpers.js';
 
 /** NodeWebSocket, keeping every socket the client opens, so a test can play with them. */
 function recordingSockets() {
@@ -39,7 +40,7 @@ describe('C2Client: reconnect', () => {
     dropOnServer(chat.server, 'alice2');
     expect(await bob.next()).toBe('c2/DISCONNECT lost_connection; alice2');
     expect(await bob.next()).toBe('c2/CONNECT alice2');
-    await waitUntil(() => client.state === 'connected' && events.state.length > 3, 'the reconnect');
+    await eventually(() => client.state === 'connected' && events.state.length > 3, 'the reconnect');
     expect(states(events)).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
     expect(events.close[0]).toMatchObject({ code: 1006, willReconnect: true, error: { code: 'closed' } });
     expect(events.state[2]).toMatchObject({ state: 'reconnecting', attempt: 1, delayMs: 20 });
@@ -59,7 +60,7 @@ describe('C2Client: reconnect', () => {
     });
     await client.connect(`ws://127.0.0.1:${port}`, 'alice');
     await first.close();
-    await waitUntil(() => events.state.filter((s) => s.state === 'reconnecting').length >= 4, 'failed attempts');
+    await eventually(() => events.state.filter((s) => s.state === 'reconnecting').length >= 4, 'failed attempts');
     const waits = events.state.filter((s) => s.state === 'reconnecting').map((s) => s.delayMs);
     expect(waits.slice(0, 4)).toEqual([30, 60, 120, 120]);
     expect(events.state.filter((s) => s.state === 'reconnecting')[1]?.error?.code).toBe('unreachable');
@@ -70,7 +71,7 @@ describe('C2Client: reconnect', () => {
 
     const second = await startChatServer({ host: '127.0.0.1', port, id: 8, name: 'Two' });
     extra.push(second);
-    await waitUntil(() => client.state === 'connected', 'the reconnect');
+    await eventually(() => client.state === 'connected', 'the reconnect');
     expect(client.serverName).toBe('Two');
     expect((await client.ping()).serverId).toBe(8);
   });
@@ -87,7 +88,7 @@ describe('C2Client: reconnect', () => {
     // half-open connection, as after a network change): the server still holds "alice".
     const ghost = sockets[0]!;
     ghost.onclose?.({ code: 1006, reason: '' } as never);
-    await waitUntil(() => events.state.filter((s) => s.error?.code === 'server').length >= 2, 'refused attempts');
+    await eventually(() => events.state.filter((s) => s.error?.code === 'server').length >= 2, 'refused attempts');
     const refused = events.state.find((s) => s.error?.code === 'server');
     expect(refused).toMatchObject({ state: 'reconnecting', error: { message: 'username "alice" is already taken' } });
     expect(client.state).toBe('reconnecting');
@@ -96,7 +97,7 @@ describe('C2Client: reconnect', () => {
     ghost.terminate();
     expect(await bob.next()).toBe('c2/DISCONNECT lost_connection; alice');
     expect(await bob.next()).toBe('c2/CONNECT alice');
-    await waitUntil(() => client.state === 'connected', 'the reconnect');
+    await eventually(() => client.state === 'connected', 'the reconnect');
     expect(client.username).toBe('alice');
     expect(client.users).toEqual(['bob', 'alice']);
     expect(await client.send('back')).toMatchObject({ own: true });
@@ -111,7 +112,7 @@ describe('C2Client: reconnect', () => {
     });
     await client.connect(chat.url, 'alice');
     sockets[0]!.onclose?.({ code: 1006, reason: '' } as never); // the ghost keeps the name
-    await waitUntil(() => client.state === 'closed', 'the client to give up');
+    await eventually(() => client.state === 'closed', 'the client to give up');
     expect(events.state.at(-1)).toMatchObject({ state: 'closed', error: { code: 'server' } });
     expect(events.state.filter((s) => s.error?.code === 'server').length).toBe(3);
     expect(sockets.length).toBe(4); // the first, then three refused attempts
@@ -127,7 +128,7 @@ describe('C2Client: reconnect', () => {
 
     await client.connect(chat.url, 'alice');
     dropOnServer(chat.server, 'alice');
-    await waitUntil(() => client.state === 'reconnecting', 'reconnecting');
+    await eventually(() => client.state === 'reconnecting', 'reconnecting');
     await client.disconnect();
     expect(client.state).toBe('closed');
     await new Promise((r) => setTimeout(r, 150));

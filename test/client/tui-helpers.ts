@@ -4,7 +4,7 @@ import { afterEach } from 'vitest';
 import { ChatApp } from '../../src/cli/chat/app.js';
 import type { C2Client } from '../../src/client/c2-client.js';
 import { NodeC2Client } from '../../src/client/node.js';
-import { waitUntil } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 export const KEY = {
   enter: '\r',
@@ -48,7 +48,7 @@ export function renderChat(url: string, username?: string, client: C2Client = ne
     input: () => frame().split('\n').at(-1) ?? '',
     /** Waits until the screen shows `text` (or matches it). */
     async waitFor(text: string | RegExp, timeoutMs = 5000): Promise<string> {
-      return waitUntil(
+      return eventually(
         () => {
           const f = frame();
           return (typeof text === 'string' ? f.includes(text) : text.test(f)) && f;
@@ -65,13 +65,13 @@ export function renderChat(url: string, username?: string, client: C2Client = ne
       for (const key of keys) {
         // Ink reads the terminal only while an input is mounted; the fake terminal, unlike
         // a real one, does not keep what is typed in between.
-        await waitUntil(() => app.stdin.listenerCount('readable') > 0, 'an input to listen');
+        await eventually(() => app.stdin.listenerCount('readable') > 0, 'an input to listen');
         app.stdin.write(key);
         await new Promise((r) => setTimeout(r, 5));
       }
     },
     async waitExit(): Promise<{ code: number; message?: string }> {
-      return waitUntil(() => exits[0], 'the app to exit');
+      return eventually(() => exits[0], 'the app to exit');
     },
   };
 }

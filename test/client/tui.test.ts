@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeC2Client } from '../../src/client/node.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
-import { dropOnServer, waitUntil } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { dropOnServer } from './helpers.js';
 import { KEY, renderChat } from './tui-helpers.js';
 
 let chat: ChatFixture;
@@ -30,7 +31,7 @@ describe('c2 chat (terminal client)', () => {
     expect(ui.frame()).toContain('users (3)');
     bob.send('c2/UPDATE username; Robert');
     await ui.waitFor('bob is now known as Robert');
-    await waitUntil(() => ui.frame().includes('│ Robert'), 'the user list to follow the rename');
+    await eventually(() => ui.frame().includes('│ Robert'), 'the user list to follow the rename');
     carol.close();
     await ui.waitFor('← carol lost the connection');
     bob.send('c2/DISCONNECT');
@@ -93,7 +94,7 @@ describe('c2 chat (terminal client)', () => {
     await ui.waitFor('/quit');
     expect(ui.frame()).toContain('/history [N]');
     await ui.type('/clear', KEY.enter);
-    await waitUntil(() => !ui.frame().includes('/history [N]'), 'the pane to clear');
+    await eventually(() => !ui.frame().includes('/history [N]'), 'the pane to clear');
   });
 
   it('shows a message that was refused, without sending it', async () => {
@@ -228,7 +229,7 @@ describe('c2 chat (terminal client)', () => {
 
     Object.defineProperty(ui.stdout, 'rows', { value: 12, configurable: true });
     ui.stdout.emit('resize');
-    await waitUntil(
+    await eventually(
       () => ui.lines().length === 11,
       () => `11 rows, not ${ui.lines().length}`,
     );

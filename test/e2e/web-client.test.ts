@@ -9,7 +9,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import { usernameKey } from '../../src/protocol/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
-import { eventually, listServers, startTestListing } from '../helpers/listing.js';
+import { eventually } from '../helpers/eventually.js';
+import { listServers, startTestListing } from '../helpers/listing.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { describeWithChromium, horizontalOverflow, launchChromium, screenshot, setHidden, webRoot } from './helpers.js';
@@ -29,7 +30,7 @@ describeWithChromium('web client (Chromium)', () => {
   beforeAll(async () => {
     const dir = tempDir('c2-e2e-');
     const root = await webRoot(join(dir, 'web'));
-    listing = await startTestListing(dir, { webRoot: root, liveness: false });
+    listing = await startTestListing({ webRoot: root });
     const start = (id: number, name: string, extra: object = {}) =>
       startChatServer({
         host: '127.0.0.1',
@@ -46,7 +47,7 @@ describeWithChromium('web client (Chromium)', () => {
       start(QUIET_ID, 'Quiet Corner', { maxUsers: 5 }),
       launchChromium(),
     ]);
-    await eventually(async () => ((await listServers(listing.url)).length === 2 ? true : undefined));
+    await eventually(async () => (await listServers(listing.url)).length === 2, 'both servers listed');
   }, 60_000);
 
   afterAll(async () => {

@@ -14,17 +14,23 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { eventually } from '../helpers/eventually.js';
+import { startTestListing } from '../helpers/listing.js';
+import { type HeldPort, holdPort, startOnPort } from '../helpers/ports.js';
 import { POSTGRES_URL, postgresBackend, postgresGate, type TestDb } from '../listing/helpers/backends.js';
 import { auth, type HttpResponse, http } from '../listing/helpers/http.js';
-import { startTestListing } from '../listing/helpers/listing.js';
 
 const gate = await postgresGate();
 
-/** A TCP proxy to PostgreSQL on a fixed port that can be cut, blackholed and restored. */
+/**
+ * A TCP proxy to PostgreSQL that can be cut, blackholed and restored on the same port (the
+ * listing knows it): first on port 0, and held while cut so that nobody takes it meanwhile.
+ */
 class FaultyProxy {
   mode: 'forward' | 'blackhole' = 'forward';
   port = 0;
   private server: Server | undefined;
+  private held: HeldPort | undefined;
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -65,6 +71,13 @@ class FaultyProxy {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.held ??= await holdPort(this.port);
+  }
+
+  /** Gone for good: cut, and the port given back. */
+  async close(): Promise<void> {
+    await this.cut();
+    await this.held?.release();
   }
 
   /** Keeps accepting connections but forwards nothing, and freezes the open ones. */
@@ -77,15 +90,9 @@ class FaultyProxy {
   async restore(): Promise<void> {
     if (this.mode === 'blackhole') for (const s of this.sockets) s.destroy();
     this.mode = 'forward';
-    if (!this.server) await this.start();
-  }
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await this.held?.release();
+    this.held = undefined;
+    if (!this.server) await startOnPort(() => this.start());
   }
 }
 
@@ -122,7 +129,7 @@ if (!gate.run) {
       const viaProxy = new URL(db.db);
       viaProxy.port = String(proxy.port);
       // The liveness checker runs, often: an outage must not make it evict anyone.
-      listing = await startTestListing(viaProxy.href, { liveness: true, checkIntervalMs: 200, maxFailures: 1 });
+      listing = await startTestListing({ db: viaProxy.href, liveness: true, checkIntervalMs: 200, maxFailures: 1 });
       chat = await startChatServer({ host: '127.0.0.1', port: 0, id: 81, name: 'kept' });
       const res = await http(listing.url, '/servers/81', {
         method: 'POST',
@@ -134,7 +141,7 @@ if (!gate.run) {
     afterAll(async () => {
       await listing?.close();
       await chat?.close();
-      await proxy?.cut();
+      await proxy?.close();
       await db?.drop();
     });
 
@@ -154,7 +161,7 @@ if (!gate.run) {
       await new Promise((r) => setTimeout(r, 800));
 
       await proxy.restore();
-      await until(async () => (await http(listing.url, '/healthz')).status === 200, 15_000, 'healthy again');
+      await eventually(async () => (await http(listing.url, '/healthz')).status === 200, 'healthy again', 15_000);
       expect((await http(listing.url, '/servers')).json()).toMatchObject({
         servers: [{ id: 81, address: `127.0.0.1:${chat.port}` }],
       });
@@ -176,7 +183,7 @@ if (!gate.run) {
       expectUnavailable(res, 'GET /servers while PostgreSQL hangs');
       expect(Date.now() - started).toBeLessThan(20_000);
       await proxy.restore();
-      await until(async () => (await http(listing.url, '/servers')).status === 200, 20_000, 'serving again');
+      await eventually(async () => (await http(listing.url, '/servers')).status === 200, 'serving again', 20_000);
       expect((await http(listing.url, '/servers/81')).json()).toMatchObject({ id: 81, connectedUsers: 2 });
       process.stdout.write('[faults] PostgreSQL: 2 outages (refused, hanging) survived without a listing restart\n');
     }, 60_000);

@@ -1,51 +1,40 @@
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+/** A real listing server for tests, and reading its directory. */
 import type { ListedServer } from '../../src/client/listing-client.js';
+import { systemResolver } from '../../src/listing/address/policy.js';
 import { type ListingServer, startListingServer } from '../../src/listing/index.js';
 import type { ListingOptions } from '../../src/listing/options.js';
 
-/** A free TCP port on 127.0.0.1 (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+export type { ListedServer };
+
+/** Names ending in .invalid never resolve (without asking a DNS server, which may be absent). */
+export async function testResolver(host: string): Promise<string[]> {
+  if (host.endsWith('.invalid')) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+  return systemResolver(host);
 }
 
-/** A real listing server on loopback with a SQLite file in `dir`, private addresses allowed. */
-export function startTestListing(dir: string, options: ListingOptions = {}): Promise<ListingServer> {
+/**
+ * A listing on 127.0.0.1, port 0 (read it back from `url` or `port`), set up for tests: an
+ * in-memory SQLite database unless `db` names one (a file or a postgres:// URL), private
+ * addresses allowed, no background liveness checks (pass `liveness: true`), a 1 s
+ * verification ping, rate limits no test reaches, and `testResolver`. Options override.
+ */
+export function startTestListing(options: ListingOptions = {}): Promise<ListingServer> {
   return startListingServer({
     host: '127.0.0.1',
     port: 0,
-    db: join(dir, 'listing.db'),
+    db: ':memory:',
     allowPrivateAddresses: true,
+    liveness: false,
+    pingTimeoutMs: 1000,
+    registerRateLimit: { max: 10_000, windowMs: 60_000 },
+    authFailureLimit: { max: 10_000, windowMs: 60_000 },
+    resolve: testResolver,
     ...options,
   });
 }
 
-export type { ListedServer } from '../../src/client/listing-client.js';
-
+/** `GET /servers`: the listed servers. */
 export async function listServers(listingUrl: string): Promise<ListedServer[]> {
   const res = await fetch(`${listingUrl}/servers`);
   return ((await res.json()) as { servers: ListedServer[] }).servers;
-}
-
-/** Polls `check` every 50 ms until it returns a value other than undefined, at most `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

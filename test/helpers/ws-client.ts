@@ -1,11 +1,15 @@
 import WebSocket from 'ws';
 
+let sentinels = 0;
+
 /**
  * A raw WebSocket test client that queues every text frame it receives, so a test can
  * await them in order with a bounded wait.
  */
 export class TestClient {
   readonly frames: string[] = [];
+  /** WebSocket pings received (the server's heartbeat). */
+  pings = 0;
   closeCode: number | undefined;
   closeReason = '';
   private waiters: Array<() => void> = [];
@@ -23,6 +27,9 @@ export class TestClient {
         this.wake();
         resolve(code);
       });
+    });
+    ws.on('ping', () => {
+      this.pings++;
     });
     ws.on('error', () => {});
   }
@@ -90,10 +97,23 @@ export class TestClient {
     }
   }
 
-  /** Asserts nothing arrives for `ms`. */
-  async quiet(ms = 150): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
-    if (this.frames.length > 0) throw new Error(`unexpected frames: ${JSON.stringify(this.frames)}`);
+  /**
+   * Asserts that nothing more arrives, without a sleep: sends `c2/PING <n>`, whose answer
+   * the server writes after everything it wrote to this socket before (the ordering
+   * promise, contract §4), so any frame ahead of the answer is unexpected. It proves
+   * nothing about what the server has not handled yet: first wait for the server to have
+   * handled what could cause a frame (an answer to it, or `hub.openSockets` for a close).
+   */
+  async quiet(): Promise<void> {
+    const stamp = String(++sentinels);
+    this.send(`c2/PING ${stamp}`);
+    const unexpected: string[] = [];
+    for (;;) {
+      const frame = await this.next();
+      if (frame.startsWith(`c2/PING ${stamp}; `)) break;
+      unexpected.push(frame);
+    }
+    if (unexpected.length > 0) throw new Error(`unexpected frames: ${JSON.stringify(unexpected)}`);
   }
 
   /** Resolves with the close code, waiting at most `timeoutMs`. */

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseServerMessage } from '../../src/protocol/messages.js';
 import { normalizeUsername } from '../../src/protocol/rules.js';
+import { anyString } from '../helpers/arbitraries.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
 import type { TestClient } from '../helpers/ws-client.js';
 import { encodeFrame, type FrameSpec, Opcode, RawWsClient } from './raw-ws.js';
@@ -50,7 +51,7 @@ const type = fc.constantFrom(
 const arg = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'grapheme', maxLength: 8 }),
-  fc.string({ unit: 'binary', maxLength: 8 }),
+  anyString({ maxLength: 8 }),
   fc.constantFrom(
     'alice',
     'bystander',
@@ -79,7 +80,7 @@ const frame = fc.oneof(
       .tuple(type, fc.array(arg, { maxLength: 4 }))
       .map(([t, args]) => (args.length ? `c2/${t} ${args.join('; ')}` : `c2/${t}`)),
   },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 1, arbitrary: anyString({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `c2/${s}`) },
 );
 

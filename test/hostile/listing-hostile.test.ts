@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import type { ListingOptions } from '../../src/listing/options.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { startTestListing } from '../helpers/listing.js';
 import { sqliteBackend, type TestDb } from '../listing/helpers/backends.js';
 import { auth, type HttpOptions, type HttpResponse, http } from '../listing/helpers/http.js';
-import { startTestListing } from '../listing/helpers/listing.js';
 import { countingC2, fakeC2, type Peer } from '../listing/helpers/peers.js';
 
 interface Fixture {
@@ -28,7 +28,7 @@ function useListing(options: ListingOptions = {}): Fixture {
   let db: TestDb;
   beforeAll(async () => {
     db = await sqliteBackend.create();
-    f.listing = await startTestListing(db.db, options);
+    f.listing = await startTestListing({ db: db.db, ...options });
     f.request = (path, opts) => http(f.listing.url, path, opts);
   });
   afterAll(async () => {
@@ -351,7 +351,7 @@ describe('listing: peers that never finish', () => {
   it('a listed server that turns into a silent peer is evicted; checks stay bounded', async () => {
     const clock = { t: Date.now() };
     const db = await sqliteBackend.create();
-    const listing = await startTestListing(db.db, { pingTimeoutMs: 500, maxFailures: 2, now: () => clock.t });
+    const listing = await startTestListing({ db: db.db, pingTimeoutMs: 500, maxFailures: 2, now: () => clock.t });
     try {
       const good = await countingC2(76);
       const res = await http(listing.url, '/servers/76', { method: 'POST', body: { address: good.address } });
@@ -424,7 +424,8 @@ describe('listing: a brute force of keys meets the limit on failed authenticatio
   it('the window ends: the limit is per window, not forever', async () => {
     const clock = { t: Date.now() };
     const db = await sqliteBackend.create();
-    const listing = await startTestListing(db.db, {
+    const listing = await startTestListing({
+      db: db.db,
       authFailureLimit: { max: 2, windowMs: 60_000 },
       now: () => clock.t,
     });

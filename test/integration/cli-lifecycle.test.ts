@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
-import { eventually, freePort, listServers, startTestListing } from '../helpers/listing.js';
+import { eventually } from '../helpers/eventually.js';
+import { listServers, startTestListing } from '../helpers/listing.js';
+import { holdPort } from '../helpers/ports.js';
 import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -18,8 +20,8 @@ function c2(args: string[], env: Record<string, string> = {}): C2Process {
   return p;
 }
 
-async function listing(options: Parameters<typeof startTestListing>[1] = {}): Promise<ListingServer> {
-  const l = await startTestListing(tempDir(), options);
+async function listing(options: Parameters<typeof startTestListing>[0] = {}): Promise<ListingServer> {
+  const l = await startTestListing({ db: join(tempDir(), 'listing.db'), ...options });
   listings.push(l);
   return l;
 }
@@ -50,7 +52,7 @@ describe('c2 server --listing (real processes)', () => {
   });
 
   it('after kill -9: the entry is reused by a restart, or evicted when the server stays down, then registered again', async () => {
-    const l = await listing({ checkIntervalMs: 200, maxFailures: 2 });
+    const l = await listing({ liveness: true, checkIntervalMs: 200, maxFailures: 2 });
     const dataDir = tempDir();
     const first = chatServer(l.url, dataDir, '--listing-heartbeat', '60000');
     await first.waitFor(/listing: registered/);
@@ -58,7 +60,7 @@ describe('c2 server --listing (real processes)', () => {
     first.kill('SIGKILL');
     await first.exited();
     // Down: the liveness checker evicts it.
-    await eventually(async () => ((await listServers(l.url)).length === 0 ? true : undefined), 10_000);
+    await eventually(async () => (await listServers(l.url)).length === 0, 'the eviction');
     // Back: it registers again under the same id (kept in its data directory).
     const second = chatServer(l.url, dataDir);
     await second.waitFor(/listing: registered at/);
@@ -75,12 +77,12 @@ describe('c2 server --listing (real processes)', () => {
     await first.exited();
     const second = chatServer(l.url, dataDir);
     await second.waitFor(/listing: still listed, reusing the entry/);
-    await eventually(async () =>
-      (await listServers(l.url))[0]?.address.endsWith(
-        `:${new URL(listeningUrl(second.stdout.find((x) => x.includes('listening on')) ?? '')).port}`,
-      )
-        ? true
-        : undefined,
+    await eventually(
+      async () =>
+        (await listServers(l.url))[0]?.address.endsWith(
+          `:${new URL(listeningUrl(second.stdout.find((x) => x.includes('listening on')) ?? '')).port}`,
+        ),
+      'the entry to show the new port',
     );
     expect(await listServers(l.url)).toHaveLength(1);
   });
@@ -143,8 +145,9 @@ describe('c2 servers and c2 ping', () => {
   });
 
   it('the listing being down is a readable error', async () => {
-    const port = await freePort();
-    const r = await run(['servers', '--listing', `http://127.0.0.1:${port}`]);
+    const down = await holdPort();
+    const { port } = down;
+    const r = await run(['servers', '--listing', `http://127.0.0.1:${port}`]).finally(() => down.release());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(`^c2: cannot read the listing at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED$`, 'm'),
@@ -193,7 +196,7 @@ describe('npm start (c2 local)', () => {
     expect(await p.exited()).toBe(0);
     expect(p.stdout.some((l) => l.includes('listing: unregistered'))).toBe(true);
     // The directory it leaves behind is empty.
-    const again = await startTestListing(dir, { db });
+    const again = await startTestListing({ db });
     listings.push(again);
     expect(await listServers(again.url)).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+import { eventually } from '../helpers/eventually.js';
 
 let chat: ChatFixture;
 afterEach(() => chat.close());
@@ -36,8 +37,9 @@ describe('departures', () => {
     // Bob's socket stops reading: his pings go unanswered, as with a dead network path.
     (b.ws as unknown as { _socket: Socket })._socket.pause();
     expect(await a.next(2000)).toBe('c2/DISCONNECT lost_connection; bob');
-    // Alice answers pings, so she stays.
-    await new Promise((r) => setTimeout(r, 350));
+    // Alice answers pings, so she stays, beat after beat.
+    const beats = a.pings;
+    await eventually(() => a.pings >= beats + 3, 'three more heartbeats');
     a.send('c2/PING');
     expect(await a.next()).toBe('c2/PING 7');
   });
@@ -47,7 +49,8 @@ describe('departures', () => {
     const a = await chat.connect('alice');
     const c = await chat.open();
     c.close();
-    await a.quiet(200);
+    await eventually(() => chat.server.hub.openSockets === 1, 'the server to see the socket closed');
+    await a.quiet();
   });
 
   it('shutdown closes every socket with 1001', async () => {

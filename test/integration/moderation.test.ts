@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let chat: ChatFixture;
@@ -91,7 +92,8 @@ describe('bans', () => {
     expect(await carol.next()).toBe(notice);
     expect(await bob.next()).toBe(notice);
     expect(await bob.waitClose()).toBe(1008);
-    await carol.quiet(200); // no second, lost_connection notice
+    await eventually(() => chat.server.hub.openSockets === 2, 'the server to see the socket closed');
+    await carol.quiet(); // no second, lost_connection notice
     carol.send('c2/QUERY active_users');
     expect(await carol.next()).toBe('c2/ACKNOWLEDGE ["op","carol"]');
   });

@@ -65,8 +65,16 @@ describe('parseAddress', () => {
     );
   });
 
-  it('never throws on arbitrary input', () => {
-    fc.assert(fc.property(fc.string(), (text) => void parseAddress(text)));
+  it('reads arbitrary input as a canonical host and port, or null; never throws', () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        const hp = parseAddress(text);
+        if (hp === null) return;
+        expect(['ipv4', 'ipv6', 'name']).toContain(hp.kind);
+        expect(Number.isInteger(hp.port) && hp.port >= 1 && hp.port <= 65_535).toBe(true);
+        expect(parseAddress(formatHostPort(hp))).toEqual(hp);
+      }),
+    );
   });
 });
 

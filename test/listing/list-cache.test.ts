@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ifNoneMatchHits, ListCache } from '../../src/listing/list-cache.js';
 import type { ListingStore, PublicServer } from '../../src/listing/store/types.js';
-import { eventually } from './helpers/fixtures.js';
+import { eventually } from '../helpers/eventually.js';
 
 function versionedStore() {
   const state = { version: 1, lists: 0, servers: [] as PublicServer[] };
@@ -79,14 +79,14 @@ describe('ListCache', () => {
     const cache = new ListCache(store);
     state.servers = [server(1)];
     const first = cache.current();
-    await eventually(async () => reads.length === 1, 2000, 'the first read');
+    await eventually(() => reads.length === 1, 'the first read', 2000);
     // A change commits, then a second request arrives, while the first read (older) is out.
     state.servers = [server(1), server(2)];
     state.version++;
     const second = cache.current();
     reads[0]?.();
     expect((await first).version).toBe(1);
-    await eventually(async () => reads.length === 2, 2000, 'the second read');
+    await eventually(() => reads.length === 2, 'the second read', 2000);
     reads[1]?.();
     const answer = await second;
     expect(answer.version).toBe(2);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AddressPolicy } from '../../src/listing/address/policy.js';
 import { LivenessChecker } from '../../src/listing/liveness.js';
 import type { DueCheck, FailureOutcome, ListingStore } from '../../src/listing/store/types.js';
-import { eventually } from './helpers/fixtures.js';
+import { eventually } from '../helpers/eventually.js';
 
 /** Just enough of a store for the checker: entries with a next-check time. */
 function memoryStore(count: number) {
@@ -96,7 +96,7 @@ describe('LivenessChecker', () => {
       log,
     });
     checker.start();
-    await eventually(async () => results.success === 40, 5000, 'every entry checked');
+    await eventually(() => results.success === 40, 'every entry checked', 5000);
     expect(probe.max).toBeLessThanOrEqual(6);
     expect(probe.max).toBeGreaterThan(1);
     await checker.stop();
@@ -117,7 +117,7 @@ describe('LivenessChecker', () => {
       log,
     });
     checker.start();
-    await eventually(async () => checker.inFlight === 3, 5000, 'pings in flight');
+    await eventually(() => checker.inFlight === 3, 'pings in flight', 5000);
     await checker.stop();
     expect(results).toEqual({ success: 0, failure: 0 });
   });

@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { startTestListing } from '../helpers/listing.js';
 import { POSTGRES_URL, postgresBackend, postgresGate, type TestDb } from './helpers/backends.js';
 import { auth, http } from './helpers/http.js';
-import { startTestListing } from './helpers/listing.js';
 import { countingC2, type Peer } from './helpers/peers.js';
 
 const MINUTE = 60_000;
@@ -45,8 +45,8 @@ if (!gate.run) {
       db = await postgresBackend.create();
       // Started together on an empty schema: the migration lock lets one of them migrate.
       [a, b] = await Promise.all([
-        startTestListing(db.db, { now: () => clock.t }),
-        startTestListing(db.db, { now: () => clock.t }),
+        startTestListing({ db: db.db, now: () => clock.t }),
+        startTestListing({ db: db.db, now: () => clock.t }),
       ]);
     });
     afterAll(async () => {

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { startTestListing } from '../helpers/listing.js';
 import { sqliteBackend, type TestDb } from './helpers/backends.js';
 import { auth, http } from './helpers/http.js';
-import { startTestListing } from './helpers/listing.js';
 
 describe('SQLite: data survives a listing restart', () => {
   let db: TestDb;
@@ -21,7 +21,7 @@ describe('SQLite: data survives a listing restart', () => {
 
   it('lists the same servers after a restart, and the old key still works', async () => {
     const address = `127.0.0.1:${chat.port}`;
-    const first = await startTestListing(db.db);
+    const first = await startTestListing({ db: db.db });
     const key = (
       await http(first.url, '/servers/901', {
         method: 'POST',
@@ -35,7 +35,7 @@ describe('SQLite: data survives a listing restart', () => {
     // WAL mode: the journal is the -wal file next to the database.
     expect(readFileSync(db.db).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\u0000');
 
-    const second = await startTestListing(db.db);
+    const second = await startTestListing({ db: db.db });
     try {
       const after = await http(second.url, '/servers');
       expect(after.json()).toEqual(before.json());
@@ -52,7 +52,7 @@ describe('SQLite: data survives a listing restart', () => {
     } finally {
       await second.close();
     }
-    const third = await startTestListing(db.db);
+    const third = await startTestListing({ db: db.db });
     try {
       expect((await http(third.url, '/servers')).json()).toEqual({ servers: [] });
     } finally {
@@ -62,7 +62,7 @@ describe('SQLite: data survives a listing restart', () => {
 
   it('":memory:" is an in-memory database, not a file', async () => {
     const cwd = process.cwd();
-    const memory = await startTestListing(':memory:');
+    const memory = await startTestListing({ db: ':memory:' });
     try {
       expect(memory.store.description).toBe(':memory:');
       expect((await http(memory.url, '/servers')).json()).toEqual({ servers: [] });
@@ -73,7 +73,7 @@ describe('SQLite: data survives a listing restart', () => {
   });
 
   it('uses WAL journaling', async () => {
-    const listing = await startTestListing(db.db);
+    const listing = await startTestListing({ db: db.db });
     try {
       const Database = (await import('better-sqlite3')).default;
       const raw = new Database(db.db, { readonly: true });

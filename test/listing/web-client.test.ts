@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
+import { startTestListing } from '../helpers/listing.js';
 import { http } from './helpers/http.js';
-import { startTestListing } from './helpers/listing.js';
 
 describe('the web client at /', () => {
   let dir: string;
@@ -14,7 +14,7 @@ describe('the web client at /', () => {
     dir = mkdtempSync(join(tmpdir(), 'c2-listing-web-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>built client</title>');
     writeFileSync(join(dir, 'app.js'), 'console.log(1)');
-    listing = await startTestListing(':memory:', { webRoot: dir });
+    listing = await startTestListing({ webRoot: dir });
   });
   afterAll(async () => {
     await listing?.close();

@@ -22,6 +22,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { Opcode, RawWsClient, type ReceivedFrame } from '../hostile/raw-ws.js';
 
 const CLIENTS = 1000;
@@ -290,23 +291,16 @@ async function waitRead(readers: Reader[], count: number, port: number): Promise
 }
 
 async function waitBegun(readers: Reader[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!readers.every((r) => r.begun)) {
-    if (Date.now() > deadline) throw new Error('BEGIN did not reach every reader');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await eventually(() => readers.every((r) => r.begun), 'BEGIN to reach every reader', 20_000);
 }
 
 /** Waits until every reader has seen all 50 drops; how many came after BEGIN (same for all). */
 async function waitForDrops(readers: Reader[]): Promise<{ afterBegin: number }> {
-  const deadline = Date.now() + 20_000;
-  while (!readers.every((r) => r.drops.size === STALLED)) {
-    if (Date.now() > deadline) {
-      const least = Math.min(...readers.map((r) => r.drops.size));
-      throw new Error(`only ${least} of ${STALLED} stalled readers were dropped`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(
+    () => readers.every((r) => r.drops.size === STALLED),
+    () => `all ${STALLED} stalled readers to be dropped (only ${Math.min(...readers.map((r) => r.drops.size))} were)`,
+    20_000,
+  );
   // A drop after BEGIN is part of every reader's hashed sequence; the full readers count them.
   const full = readers.find((r) => r.messages) as Reader;
   const afterBegin = (full.messages ?? []).filter((m) => m.startsWith('c2/DISCONNECT lost_connection; stalled')).length;

@@ -7,8 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeC2Client } from '../../src/client/node.js';
 import { ChatSession } from '../../web/src/chat/chat-session.js';
 import type { Entry } from '../../web/src/chat/entries.js';
-import { dropOnServer, waitUntil } from '../client/helpers.js';
+import { dropOnServer } from '../client/helpers.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+import { eventually } from '../helpers/eventually.js';
 import type { TestClient } from '../helpers/ws-client.js';
 
 /** The session tells the view on its schedule (a microtask here). */
@@ -54,7 +55,7 @@ describe('ChatSession', () => {
   }
 
   async function settled(s: ChatSession, check: (lines: string[]) => boolean, what: string) {
-    return waitUntil(
+    return eventually(
       () => check(lines(s)) && lines(s),
       () => `${what}; have ${JSON.stringify(lines(s))}`,
     );
@@ -99,7 +100,9 @@ describe('ChatSession', () => {
     for (let i = 0; i < 40; i++) talker.send(`c2/MSG burst ${i}`);
     await joined;
     await settled(s, (l) => l.includes('talker: burst 39'), 'the whole burst');
-    await new Promise((r) => setTimeout(r, 100));
+    // A ping's answer comes after everything the server sent before it: nothing more is coming.
+    await s.client.ping();
+    await tick();
     const bursts = messageLines(s).filter((l) => l.startsWith('talker: burst'));
     expect(bursts).toEqual(Array.from({ length: 40 }, (_, i) => `talker: burst ${i}`));
     talker.close();
@@ -150,7 +153,7 @@ describe('ChatSession', () => {
     await s.submit('/history 2');
     await settled(s, (l) => l.includes('[info] ── end of history ──'), '/history');
     await s.submit('/clear');
-    await waitUntil(() => s.getSnapshot().entries.length === 0, 'an empty pane');
+    await eventually(() => s.getSnapshot().entries.length === 0, 'an empty pane');
 
     await s.submit('/quit');
     expect(quit).toBe(1);
@@ -167,7 +170,7 @@ describe('ChatSession', () => {
     const states: string[] = [];
     s.subscribe(() => states.push(s.getSnapshot().status));
     dropOnServer(chat.server, 'roamer');
-    await waitUntil(() => s.getSnapshot().status === 'reconnecting', 'reconnecting');
+    await eventually(() => s.getSnapshot().status === 'reconnecting', 'reconnecting');
     // Said while roamer is away.
     friend.send('c2/MSG while you were away 1');
     friend.send('c2/MSG while you were away 2');
@@ -175,7 +178,8 @@ describe('ChatSession', () => {
     await settled(s, (l) => l.some((x) => x.startsWith('[status] Reconnected to Web Room as roamer')), 'the rejoin');
     friend.send('c2/MSG after the rejoin');
     await settled(s, (l) => l.includes('friend: after the rejoin'), 'a live message');
-    await new Promise((r) => setTimeout(r, 100));
+    await s.client.ping();
+    await tick();
 
     const said = messageLines(s).filter((l) => l.startsWith('friend:'));
     expect(said).toEqual([
@@ -202,7 +206,7 @@ describe('ChatSession', () => {
     await s.connect();
     op.send('c2/QUERY ban; villain; be nice');
     await settled(s, (l) => l.includes('[ban] You were banned from this server: be nice'), 'the ban');
-    await waitUntil(() => s.getSnapshot().status === 'closed', 'closed');
+    await eventually(() => s.getSnapshot().status === 'closed', 'closed');
     expect(s.getSnapshot()).toMatchObject({ banned: true, statusText: 'Banned' });
     await new Promise((r) => setTimeout(r, 150));
     expect(s.getSnapshot().status).toBe('closed');
@@ -221,8 +225,8 @@ describe('ChatSession', () => {
     const talker = await chat.connect('chatty');
     for (let i = 0; i < 25; i++) talker.send(`c2/MSG m${i}`);
     await talker.until((f) => f === 'c2/MSG chatty; m24');
-    await waitUntil(() => s.client.users.length === 2 && ticks.length > 0, 'events');
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => s.client.users.length === 2 && ticks.length > 0, 'events');
+    await s.client.ping();
     const before = s.getSnapshot();
     expect(before.entries.some((e) => e.kind === 'message' && e.text === 'm0')).toBe(false);
     // Every event since the last flush asked for one tick only.

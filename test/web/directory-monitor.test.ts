@@ -6,8 +6,8 @@ import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
 import { DirectoryMonitor } from '../../web/src/browser/directory-monitor.js';
-import { eventually, listServers, startTestListing } from '../helpers/listing.js';
-import { tempDir } from '../helpers/tmp.js';
+import { eventually } from '../helpers/eventually.js';
+import { listServers, startTestListing } from '../helpers/listing.js';
 
 const WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
 
@@ -16,14 +16,14 @@ describe('DirectoryMonitor with a real listing', () => {
   const chats: ChatServer[] = [];
 
   beforeAll(async () => {
-    listing = await startTestListing(tempDir('c2-web-dir-'), { liveness: false });
+    listing = await startTestListing();
     for (const [id, name] of [
       [501, 'One'],
       [502, 'Two'],
     ] as const) {
       chats.push(await startChatServer({ host: '127.0.0.1', port: 0, id, name, listing: { url: listing.url } }));
     }
-    await eventually(async () => ((await listServers(listing.url)).length === 2 ? true : undefined));
+    await eventually(async () => (await listServers(listing.url)).length === 2, 'both servers listed');
   });
   afterAll(async () => {
     await Promise.all(chats.map((c) => c.close()));
@@ -42,8 +42,8 @@ describe('DirectoryMonitor with a real listing', () => {
     await monitor.refresh();
     const snap = await eventually(() => {
       const s = monitor.getSnapshot();
-      return [...s.pings.values()].every((p) => p.status === 'ok') && s.pings.size === 2 ? s : undefined;
-    });
+      return [...s.pings.values()].every((p) => p.status === 'ok') && s.pings.size === 2 && s;
+    }, 'both pings');
     expect(snap.loading).toBe(false);
     expect(snap.error).toBeNull();
     expect(snap.servers.map((s) => s.displayName).sort()).toEqual(['One', 'Two']);
@@ -98,7 +98,7 @@ describe('DirectoryMonitor bounds', () => {
       now: () => now,
     });
     await monitor.refresh();
-    await eventually(() => (pings === 25 && inFlight === 0 ? true : undefined));
+    await eventually(() => pings === 25 && inFlight === 0, '25 pings');
     expect(peak).toBe(4);
     const snap = monitor.getSnapshot();
     expect(snap.pings.get('10.0.0.3:5000')).toMatchObject({ status: 'failed', error: 'no answer' });
@@ -113,11 +113,11 @@ describe('DirectoryMonitor bounds', () => {
     now += 15_000;
     await monitor.refresh();
     expect(monitor.getSnapshot().pings.get('10.0.0.7:5000')).toMatchObject({ status: 'ok', refreshing: true });
-    await eventually(() => (pings === 50 && inFlight === 0 ? true : undefined));
+    await eventually(() => pings === 50 && inFlight === 0, '50 pings');
     expect(peak).toBe(4);
     // A forced refresh pings everything at once (still bounded).
     await monitor.refresh(true);
-    await eventually(() => (pings === 75 && inFlight === 0 ? true : undefined));
+    await eventually(() => pings === 75 && inFlight === 0, '75 pings');
     expect(peak).toBe(4);
   });
 
@@ -133,7 +133,7 @@ describe('DirectoryMonitor bounds', () => {
       concurrency: 2,
     });
     monitor.start();
-    await eventually(() => (pings >= 2 ? true : undefined));
+    await eventually(() => pings >= 2, 'two pings');
     monitor.stop();
     await new Promise((r) => setTimeout(r, 100));
     expect(pings).toBeLessThan(25);

@@ -5,6 +5,7 @@ import { NodeWebSocket } from '../../src/client/node.js';
 import { PingError, pingC2 } from '../../src/client/ping.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+import { holdPort } from '../helpers/ports.js';
 
 const WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
 
@@ -50,12 +51,13 @@ describe('pingC2', () => {
         },
       );
     expect(await failure(pingC2(`${chat.url}/`, { WebSocket, expectedId: 1 }))).toBe('wrong_id');
-    // A port nobody listens on.
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const closedPort = (closed.address() as { port: number }).port;
-    await new Promise((r) => closed.close(r));
-    expect(await failure(pingC2(`ws://127.0.0.1:${closedPort}/`, { WebSocket }))).toBe('unreachable');
+    // A port nobody listens on (held: nobody can start listening on it meanwhile).
+    const closed = await holdPort();
+    try {
+      expect(await failure(pingC2(`127.0.0.1:${closed.port}`, { WebSocket }))).toBe('unreachable');
+    } finally {
+      await closed.release();
+    }
     const started = Date.now();
     expect(await failure(pingC2(`ws://127.0.0.1:${silentPort}/`, { WebSocket, timeoutMs: 300 }))).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(2000);

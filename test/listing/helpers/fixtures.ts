@@ -7,9 +7,9 @@ import { afterAll, beforeAll } from 'vitest';
 import type { ListingServer } from '../../../src/listing/index.js';
 import type { ListingOptions } from '../../../src/listing/options.js';
 import { type ChatServer, startChatServer } from '../../../src/server/chat-server.js';
+import { startTestListing } from '../../helpers/listing.js';
 import type { Backend, TestDb } from './backends.js';
 import { type HttpOptions, type HttpResponse, http } from './http.js';
-import { startTestListing } from './listing.js';
 
 export interface ListingHandle {
   listing: ListingServer;
@@ -28,7 +28,10 @@ export function useListing(backend: Backend, options: ListingOptions | (() => Li
   const handle = {} as ListingHandle;
   beforeAll(async () => {
     handle.db = await backend.create();
-    handle.listing = await startTestListing(handle.db.db, typeof options === 'function' ? options() : options);
+    handle.listing = await startTestListing({
+      db: handle.db.db,
+      ...(typeof options === 'function' ? options() : options),
+    });
     handle.url = handle.listing.url;
     handle.request = (path, opts) => http(handle.url, path, opts);
     handle.register = (id, body, opts) =>
@@ -70,13 +73,4 @@ export function ipv6LoopbackAvailable(): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(0, '::1', () => server.close(() => resolve(true)));
   });
-}
-
-/** Polls `check` until it returns true, at most `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

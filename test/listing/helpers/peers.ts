@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { type HeldPort, holdPort } from '../../helpers/ports.js';
 
 export interface Peer {
   port: number;
@@ -152,10 +154,17 @@ export async function redirectPeer(location: string): Promise<Peer> {
   return { port, address: `127.0.0.1:${port}`, close: closer(server, sockets) };
 }
 
-/** A port on 127.0.0.1 with nothing listening (bound, then released). */
+const held: HeldPort[] = [];
+afterAll(async () => {
+  await Promise.all(held.splice(0).map((h) => h.release()));
+});
+
+/**
+ * A port on 127.0.0.1 where nothing listens: connections are refused. Held until the test
+ * file ends (test/helpers/ports.ts), so no server of another test can appear on it.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server, '127.0.0.1');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const port = await holdPort();
+  held.push(port);
+  return port.port;
 }

@@ -1,7 +1,8 @@
 /** The liveness checker: failures in a row, eviction, a PUT counting as alive. */
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.js';
 import type { Backend } from '../helpers/backends.js';
-import { eventually, useChats, useListing } from '../helpers/fixtures.js';
+import { useChats, useListing } from '../helpers/fixtures.js';
 import { auth } from '../helpers/http.js';
 import { countingC2 } from '../helpers/peers.js';
 
@@ -20,11 +21,10 @@ export function livenessSuite(backend: Backend) {
       const registeredAt = Date.now();
       await eventually(
         async () => ((await l.listing.store.get(702))?.lastSeenAt ?? 0) > registeredAt,
-        10_000,
         'a successful liveness check',
       );
       await doomed.close();
-      await eventually(async () => (await l.request('/servers/702')).status === 404, 10_000, 'eviction');
+      await eventually(async () => (await l.request('/servers/702')).status === 404, 'eviction');
       expect((await l.request('/servers/701')).status).toBe(200);
       const metrics = (await l.request('/metrics')).text;
       expect(metrics).toMatch(/c2_listing_liveness_checks_total\{outcome="evicted"\} 1/);

@@ -1,10 +1,10 @@
 /** /healthz, /metrics, /docs, the web client at /, and 503 when the database is unreachable. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../../src/listing/index.js';
+import { startTestListing } from '../../helpers/listing.js';
 import type { Backend, BreakableDb } from '../helpers/backends.js';
 import { useChats, useListing } from '../helpers/fixtures.js';
 import { auth, http } from '../helpers/http.js';
-import { startTestListing } from '../helpers/listing.js';
 
 interface OpenApi {
   openapi: string;
@@ -101,7 +101,7 @@ export function opsSuite(backend: Backend) {
     const state = {} as { db: BreakableDb; listing: ListingServer; key: string; address: string };
     beforeAll(async () => {
       state.db = await backend.createBreakable();
-      state.listing = await startTestListing(state.db.db);
+      state.listing = await startTestListing({ db: state.db.db });
       const chat = await chats.start(801);
       state.address = chat.address;
       state.key = (

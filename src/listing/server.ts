@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { closeApp } from '../http/close.js';
 import { bracketHost } from './address/parse.js';
 import { AddressPolicy } from './address/policy.js';
 import { buildListingApp } from './app.js';
@@ -31,6 +32,8 @@ export interface ListingServer {
 }
 
 const RESOLVE_TIMEOUT_MS = 5000;
+/** How long requests in flight may take to finish when the listing stops. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export async function startListingServer(options: ListingOptions = {}, logger?: Logger): Promise<ListingServer> {
   const resolved = resolveListingOptions(options);
@@ -91,7 +94,7 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
     close() {
       closing ??= (async () => {
         await checker.stop();
-        await listening.close();
+        await closeApp(listening, SHUTDOWN_GRACE_MS);
         await store.close();
         log.info('listing server closed');
       })();

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { closeApp } from '../http/close.js';
 import { registerWebClient } from '../http/web-client.js';
 import { bracketHost } from '../protocol/address.js';
 import { ChatHub } from './hub.js';
@@ -127,7 +128,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
         while (hub.openSockets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         hub.terminateAll();
         wss.close();
-        await app.close();
+        await closeApp(app, SHUTDOWN_GRACE_MS);
         store.close();
         log.info('chat server closed');
       })();

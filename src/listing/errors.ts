@@ -33,18 +33,28 @@ export interface ErrorBody {
   message: string;
 }
 
+export interface ApiErrorOptions {
+  /** Another status than the code's usual one. */
+  statusCode?: number;
+  /** What happened, for the listing's own log only; never sent to the caller. */
+  detail?: string;
+}
+
 /** An error that becomes exactly one HTTP response. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly statusCode: number;
+  readonly detail: string | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    statusCode?: number,
+    options: number | ApiErrorOptions = {},
   ) {
     super(message);
-    this.statusCode = statusCode ?? ERROR_STATUS[code];
+    const o = typeof options === 'number' ? { statusCode: options } : options;
+    this.statusCode = o.statusCode ?? ERROR_STATUS[code];
+    this.detail = o.detail;
   }
 
   body(): ErrorBody {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import type { ListingOptions } from '../../src/listing/options.js';
@@ -442,6 +443,47 @@ describe('listing: a brute force of keys meets the limit on failed authenticatio
     } finally {
       await listing.close();
       await db.drop();
+    }
+  });
+});
+
+describe('listing: the ping is not an oracle', () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  let listing: ListingServer;
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await sqliteBackend.create();
+    listing = await startTestListing(db.db, { pingTimeoutMs: 1000 }, logger);
+  });
+  afterAll(async () => {
+    await listing?.close();
+    await db?.drop();
+  });
+
+  it('the caller gets one plain reason; the listing logs what really happened', async () => {
+    const secret = await fakeC2(() => 'INTERNAL-ADMIN-TOKEN=hunter2');
+    const wrongId = await countingC2(4242);
+    try {
+      const res = await http(listing.url, '/servers/92', { method: 'POST', body: { address: secret.address } });
+      expectError(res, 400, 'ping_failed');
+      expect(res.text).not.toContain('INTERNAL');
+      expect(res.json()).toEqual({
+        error: 'ping_failed',
+        message: `${secret.address} did not answer a c2 PING within 1 s`,
+      });
+      const other = await http(listing.url, '/servers/92', { method: 'POST', body: { address: wrongId.address } });
+      expect(other.json()).toEqual({
+        error: 'wrong_server_id',
+        message: `${wrongId.address} answered with another server id, not 92`,
+      });
+      expect(other.text).not.toContain('4242');
+      const logged = lines.map((line) => JSON.parse(line) as { detail?: string; error?: string; from?: string });
+      expect(logged.find((e) => e.error === 'ping_failed')?.detail).toContain('INTERNAL-ADMIN-TOKEN=hunter2');
+      expect(logged.find((e) => e.error === 'wrong_server_id')?.detail).toContain('4242');
+      expect(logged.find((e) => e.error === 'ping_failed')?.from).toBe('127.0.0.1');
+    } finally {
+      await Promise.all([secret.close(), wrongId.close()]);
     }
   });
 });

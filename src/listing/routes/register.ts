@@ -76,7 +76,7 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
         target = await policy.checkForCaller(hp, callerIp);
         const existing = await store.get(id);
         if (existing !== undefined && !mayReplace(existing, target, callerIp)) throw alreadyListed(id);
-        await verify(target.dial, id);
+        await verify(target, id);
       } catch (err) {
         metrics.registration(err instanceof ApiError && err.code === 'already_listed' ? 'conflict' : 'refused');
         throw err;

@@ -55,7 +55,7 @@ export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
         const callerIp = canonicalIp(request.ip) ?? request.ip;
         const target = await policy.checkForCaller(checkAddressSyntax(body.address), callerIp);
         if (target.address !== entry.address) {
-          await verify(target.dial, entry.id);
+          await verify(target, entry.id);
           patch.address = target.address;
         }
       }

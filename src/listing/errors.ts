@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   store_unavailable: 503,
+  origin_not_allowed: 403,
+  busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -38,6 +40,10 @@ export interface ApiErrorOptions {
   statusCode?: number;
   /** What happened, for the listing's own log only; never sent to the caller. */
   detail?: string;
+  /** Seconds for a `Retry-After` header. */
+  retryAfter?: number;
+  /** Other headers of the response. */
+  headers?: Record<string, string>;
 }
 
 /** An error that becomes exactly one HTTP response. */
@@ -45,6 +51,8 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly statusCode: number;
   readonly detail: string | undefined;
+  /** Headers the response carries. */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
@@ -55,6 +63,7 @@ export class ApiError extends Error {
     const o = typeof options === 'number' ? { statusCode: options } : options;
     this.statusCode = o.statusCode ?? ERROR_STATUS[code];
     this.detail = o.detail;
+    this.headers = { ...o.headers, ...(o.retryAfter === undefined ? {} : { 'retry-after': String(o.retryAfter) }) };
   }
 
   body(): ErrorBody {

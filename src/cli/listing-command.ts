@@ -1,6 +1,12 @@
-import { Command, type InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { canonicalOrigin } from '../listing/cors.js';
 import { startListingServer } from '../listing/index.js';
-import { DEFAULT_CHECK_INTERVAL_MS, DEFAULT_MAX_FAILURES } from '../listing/options.js';
+import {
+  DEFAULT_AUTH_FAILURE_LIMIT,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_MAX_FAILURES,
+  DEFAULT_REGISTER_LIMIT,
+} from '../listing/options.js';
 import { DEFAULT_DB_FILE } from '../listing/store/open.js';
 import { DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import { createLogger } from './logger.js';
@@ -19,6 +25,27 @@ interface ListingFlags {
   maxFailures: number;
   tlsCert?: string;
   tlsKey?: string;
+  registerLimit: number;
+  authFailureLimit: number;
+  corsOrigin: string[];
+}
+
+/** `--cors-origin`: origins separated by commas; the flag may be given more than once. */
+function origins(value: string, previous: string[]): string[] {
+  const parsed = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const origin = canonicalOrigin(part);
+      if (origin === null) {
+        throw new InvalidArgumentError(
+          `"${part}" is not an origin: write scheme://host[:port], as a browser sends it (https://admin.example.org).`,
+        );
+      }
+      return origin;
+    });
+  return [...previous, ...parsed];
 }
 
 const BOOLEAN_FLAGS = [
@@ -75,6 +102,30 @@ export function listingCommand(): Command {
     )
     .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM): serve https://').env('C2_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('C2_TLS_KEY'))
+    .addOption(
+      new Option(
+        '--register-limit <n>',
+        'requests that make the listing dial (POST, PUT with a new address) a minute per caller IP; 0: no limit',
+      )
+        .env('C2_REGISTER_LIMIT')
+        .default(DEFAULT_REGISTER_LIMIT)
+        .argParser(integerIn(0, 1_000_000, 'the register limit')),
+    )
+    .addOption(
+      new Option('--auth-failure-limit <n>', 'failed authentications (PUT, DELETE) a minute per caller IP; 0: no limit')
+        .env('C2_AUTH_FAILURE_LIMIT')
+        .default(DEFAULT_AUTH_FAILURE_LIMIT)
+        .argParser(integerIn(0, 1_000_000, 'the auth failure limit')),
+    )
+    .addOption(
+      new Option(
+        '--cors-origin <origins>',
+        'web origins (scheme://host[:port], comma-separated) whose pages may register, update and unlist; reads are open to all',
+      )
+        .env('C2_CORS_ORIGIN')
+        .default([], 'none')
+        .argParser(origins),
+    )
     .action(async (flags: ListingFlags, command: Command) => {
       for (const [name, variable] of BOOLEAN_FLAGS) {
         if (command.getOptionValueSource(name) !== 'env') continue;
@@ -98,6 +149,9 @@ export function listingCommand(): Command {
           checkIntervalMs: flags.checkInterval,
           maxFailures: flags.maxFailures,
           tls,
+          registerRateLimit: { max: flags.registerLimit, windowMs: 60_000 },
+          authFailureLimit: { max: flags.authFailureLimit, windowMs: 60_000 },
+          corsOrigins: flags.corsOrigin,
         },
         log,
       );

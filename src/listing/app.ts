@@ -1,26 +1,37 @@
 /**
- * The listing's Fastify application (contract §7): plugins, body parsing, CORS, rate
- * limiting, OpenAPI at /docs, the /servers routes, /healthz, /metrics and the web client.
+ * The listing's Fastify application (contract §7): plugins, body parsing, CORS and the
+ * write routes' origin check, OpenAPI at /docs, the /servers routes, /healthz, /metrics and
+ * the web client. (The limits per caller are in limits.ts, applied by the routes.)
  */
 
 import type { Socket } from 'node:net';
-import fastifyRateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type onResponseHookHandler } from 'fastify';
 import { registerWebClient } from '../http/web-client.js';
 import type { ListingContext } from './context.js';
-import { readOnlyCors } from './cors.js';
+import { directoryCors, writeOrigins } from './cors.js';
 import { registerDocs } from './docs.js';
 import { installErrorHandling } from './error-handler.js';
-import { ApiError } from './errors.js';
 import { opsRoutes } from './routes/ops.js';
 import { readRoutes } from './routes/read.js';
 import { registerRoute } from './routes/register.js';
 import { removeRoute } from './routes/remove.js';
 import { updateRoute } from './routes/update.js';
 
+/**
+ * Node checks its request timeout every `connectionsCheckingInterval` (30 s by default, so
+ * a trickled body got its 408 after up to twice the timeout). Checking every thirtieth of
+ * the timeout (at most every second), against the timeout less one interval, answers 408
+ * within the timeout, body included.
+ */
+function requestTimeouts(timeoutMs: number) {
+  const connectionsCheckingInterval = Math.min(1000, Math.max(20, Math.floor(timeoutMs / 30)));
+  return { requestTimeout: timeoutMs - connectionsCheckingInterval, connectionsCheckingInterval };
+}
+
 export async function buildListingApp(ctx: ListingContext): Promise<FastifyInstance> {
   const { options, log } = ctx;
+  const timeouts = requestTimeouts(options.requestTimeoutMs);
   const app = Fastify({
     // Per-request lines (info) stay out of the log; the listing logs its own events.
     loggerInstance: log.child({ component: 'http' }, { level: 'warn' }),
@@ -28,8 +39,10 @@ export async function buildListingApp(ctx: ListingContext): Promise<FastifyInsta
     // X-Forwarded-For entry (earlier entries are whatever the client chose to send).
     trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     bodyLimit: options.bodyLimitBytes,
-    // A request must arrive whole within this time (slow senders cannot hold sockets).
-    requestTimeout: 30_000,
+    // A request, body included, must arrive whole within this time (slow senders cannot
+    // hold sockets).
+    requestTimeout: timeouts.requestTimeout,
+    http: timeouts,
     // While closing, requests still in flight are answered normally (the store closes last).
     return503OnClosing: false,
     // A long id is an invalid id (400), not a URI error.
@@ -39,7 +52,7 @@ export async function buildListingApp(ctx: ListingContext): Promise<FastifyInsta
       // Unknown properties and wrongly typed values are refused, never dropped or coerced.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
-    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, ...timeouts } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   installErrorHandling(app, log, ctx.metrics.route('unmatched'));
@@ -56,22 +69,20 @@ export async function buildListingApp(ctx: ListingContext): Promise<FastifyInsta
     route.onResponse = route.onResponse === undefined ? [counted] : [route.onResponse, counted].flat();
   });
 
-  await app.register(fastifyRateLimit, {
-    global: false,
-    keyGenerator: (request) => request.ip,
-    errorResponseBuilder: (request, context) =>
-      new ApiError('rate_limited', `too many registrations from ${request.ip}; retry in ${context.after}`, 429),
-  });
   await registerDocs(app);
 
   // The read routes in their own scope, with their CORS policy (src/listing/cors.ts).
   await app.register(async (reads) => {
-    readOnlyCors(reads, ['/servers', '/servers/:id']);
+    directoryCors(reads, ['/servers', '/servers/:id'], options.corsOrigins);
     await reads.register(readRoutes, { ctx });
   });
-  await app.register(registerRoute, { ctx });
-  await app.register(updateRoute, { ctx });
-  await app.register(removeRoute, { ctx });
+  // The write routes in theirs: a web page on another origin is refused before anything else.
+  await app.register(async (writes) => {
+    writeOrigins(writes, options.corsOrigins);
+    await writes.register(registerRoute, { ctx });
+    await writes.register(updateRoute, { ctx });
+    await writes.register(removeRoute, { ctx });
+  });
   await app.register(opsRoutes, { ctx });
   await app.register(async (child) => registerWebClient(child, options.webRoot));
   return app;

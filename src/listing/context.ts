@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AddressPolicy } from './address/policy.js';
-import type { AuthFailureLimiter } from './auth-failures.js';
+import type { DialBudget, FixedWindowLimiter } from './limits.js';
 import type { ListCache } from './list-cache.js';
 import type { ListingMetrics } from './metrics.js';
 import type { ResolvedListingOptions } from './options.js';
@@ -15,7 +15,9 @@ export interface ListingContext {
   policy: AddressPolicy;
   verify: Verifier;
   metrics: ListingMetrics;
-  /** Failed authentications per client IP (PUT and DELETE answer 429 past the limit). */
-  authFailures: AuthFailureLimiter;
+  /** Failed authentications per caller (PUT and DELETE answer 429 past the limit). */
+  authFailures: FixedWindowLimiter;
   log: Logger;
+  /** What makes the listing dial (POST, PUT with a new address), per caller and in all. */
+  dials: DialBudget;
 }

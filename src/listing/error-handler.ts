@@ -79,9 +79,16 @@ export function installErrorHandling(
     const apiError = toApiError(err);
     if (apiError.code === 'store_unavailable') {
       log.error({ err: (err as Error).message, reqId: request.id, url: request.url }, 'database unavailable');
-    } else if (apiError.statusCode >= 500) {
+    } else if (apiError.statusCode >= 500 && apiError.code !== 'busy') {
       log.error({ err, reqId: request.id, url: request.url }, 'request failed');
+    } else if (apiError.detail !== undefined) {
+      // What the caller is not told (a ping's real outcome): the operator's to read.
+      log.info(
+        { reqId: request.id, from: request.ip, url: request.url, error: apiError.code, detail: apiError.detail },
+        `${request.method} ${request.url} from ${request.ip}: ${apiError.code}: ${apiError.detail}`,
+      );
     }
+    reply.headers(apiError.headers);
     return reply.code(apiError.statusCode).type('application/json; charset=utf-8').send(apiError.body());
   });
   app.setNotFoundHandler((request, reply) => {

@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   store_unavailable: 503,
+  origin_not_allowed: 403,
+  busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -33,18 +35,35 @@ export interface ErrorBody {
   message: string;
 }
 
+export interface ApiErrorOptions {
+  /** Another status than the code's usual one. */
+  statusCode?: number;
+  /** What happened, for the listing's own log only; never sent to the caller. */
+  detail?: string;
+  /** Seconds for a `Retry-After` header. */
+  retryAfter?: number;
+  /** Other headers of the response. */
+  headers?: Record<string, string>;
+}
+
 /** An error that becomes exactly one HTTP response. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly statusCode: number;
+  readonly detail: string | undefined;
+  /** Headers the response carries. */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    statusCode?: number,
+    options: number | ApiErrorOptions = {},
   ) {
     super(message);
-    this.statusCode = statusCode ?? ERROR_STATUS[code];
+    const o = typeof options === 'number' ? { statusCode: options } : options;
+    this.statusCode = o.statusCode ?? ERROR_STATUS[code];
+    this.detail = o.detail;
+    this.headers = { ...o.headers, ...(o.retryAfter === undefined ? {} : { 'retry-after': String(o.retryAfter) }) };
   }
 
   body(): ErrorBody {

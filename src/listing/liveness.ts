@@ -13,6 +13,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { parseAddress } from './address/parse.js';
 import type { AddressPolicy } from './address/policy.js';
+import { ApiError } from './errors.js';
 import type { DueCheck, ListingStore } from './store/types.js';
 import type { Verifier } from './verify.js';
 
@@ -115,9 +116,10 @@ export class LivenessChecker {
       const hp = parseAddress(check.address);
       if (hp === null) throw new Error(`the stored address "${check.address}" is malformed`);
       const target = await policy.check(hp);
-      await verify(target.dial, check.id, this.abort.signal);
+      await verify(target, check.id, this.abort.signal);
     } catch (err) {
-      failure = (err as Error).message;
+      // The log gets what really happened (the caller of a route only a plain reason).
+      failure = err instanceof ApiError ? (err.detail ?? err.message) : (err as Error).message;
     }
     // Shutting down: the check was cut short, not failed; its lease expires and it is redone.
     if (this.abort.signal.aborted) return undefined;

@@ -1,5 +1,6 @@
 import { DEFAULT_CHAT_PORT, DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import type { Resolver } from './address/policy.js';
+import { canonicalOrigin } from './cors.js';
 import { DEFAULT_DB_FILE } from './store/open.js';
 
 /** Options of a listing server; the command line (contract §9) sets the first group. */
@@ -24,9 +25,12 @@ export interface ListingOptions {
   checkConcurrency?: number;
   /** Whether to run the background liveness checker (default true). */
   liveness?: boolean;
-  /** POSTs per client IP per window (default 10 a minute). */
+  /**
+   * Requests that make the listing dial (POST, PUT with a new address) per caller (an IP, an
+   * IPv6 /64) per window (default 10 a minute; `max` 0: no limit).
+   */
   registerRateLimit?: { max: number; windowMs: number };
-  /** Failed authentications (401) on PUT and DELETE per client IP per window (default 20 a minute). */
+  /** Failed authentications (401) on PUT and DELETE per caller per window (default 20 a minute; 0: no limit). */
   authFailureLimit?: { max: number; windowMs: number };
   /** Largest request body (default 16 KiB). */
   bodyLimitBytes?: number;
@@ -38,6 +42,18 @@ export interface ListingOptions {
   now?: () => number;
   /** Directory of the built web client served at `/`. */
   webRoot?: string;
+  /**
+   * Origins (`https://host[:port]`) whose web pages may POST, PUT and DELETE; a write
+   * request from any other `Origin` is refused with 403 (default: none).
+   */
+  corsOrigins?: string[];
+  /** A request, body included, must arrive whole within this time (default 30000 ms), else 408. */
+  requestTimeoutMs?: number;
+  /**
+   * Requests that dial (POST, PUT with a new address) in flight at once, per caller
+   * (default 8) and in all (default 64); past either, 429 or 503.
+   */
+  dialsInFlight?: { perCaller: number; total: number };
 }
 
 export type ResolvedListingOptions = Required<Omit<ListingOptions, 'tls' | 'resolve' | 'now' | 'webRoot'>> &
@@ -45,6 +61,8 @@ export type ResolvedListingOptions = Required<Omit<ListingOptions, 'tls' | 'reso
 
 export const DEFAULT_CHECK_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_FAILURES = 3;
+export const DEFAULT_REGISTER_LIMIT = 10;
+export const DEFAULT_AUTH_FAILURE_LIMIT = 20;
 
 export function resolveListingOptions(options: ListingOptions): ResolvedListingOptions {
   return {
@@ -61,12 +79,19 @@ export function resolveListingOptions(options: ListingOptions): ResolvedListingO
     pingMaxBytes: options.pingMaxBytes ?? 4096,
     checkConcurrency: options.checkConcurrency ?? 32,
     liveness: options.liveness ?? true,
-    registerRateLimit: options.registerRateLimit ?? { max: 10, windowMs: 60_000 },
-    authFailureLimit: options.authFailureLimit ?? { max: 20, windowMs: 60_000 },
+    registerRateLimit: options.registerRateLimit ?? { max: DEFAULT_REGISTER_LIMIT, windowMs: 60_000 },
+    authFailureLimit: options.authFailureLimit ?? { max: DEFAULT_AUTH_FAILURE_LIMIT, windowMs: 60_000 },
     bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024,
     defaultChatPort: options.defaultChatPort ?? DEFAULT_CHAT_PORT,
     resolve: options.resolve,
     now: options.now ?? Date.now,
     webRoot: options.webRoot,
+    corsOrigins: (options.corsOrigins ?? []).map((origin) => {
+      const canonical = canonicalOrigin(origin);
+      if (canonical === null) throw new Error(`not an origin (scheme://host[:port]): ${origin}`);
+      return canonical;
+    }),
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    dialsInFlight: options.dialsInFlight ?? { perCaller: 8, total: 64 },
   };
 }

@@ -3,7 +3,7 @@
  * of a request's properties with defaults (POST) or the stored values (PUT).
  */
 import { validateServerName } from '../protocol/rules.js';
-import { type HostPort, parseAddress } from './address/parse.js';
+import { type HostPort, isNumericHost, parseAddress } from './address/parse.js';
 import { ApiError } from './errors.js';
 import { DEFAULT_MAX_USERS, DEFAULT_SERVER_NAME, MAX_MAX_USERS, type ServerProperties } from './schemas.js';
 
@@ -20,6 +20,12 @@ export function checkServerName(name: string): string {
 export function checkAddressSyntax(text: string): HostPort {
   const hp = parseAddress(text);
   if (hp === null) {
+    const host = text.slice(0, text.lastIndexOf(':'));
+    if (/^[0-9a-fx.]{1,64}$/i.test(host) && isNumericHost(host)) {
+      throw invalid(
+        `"address": ${host} is neither a host name nor an IP address in standard form; write an IPv4 address as four decimal numbers from 0 to 255 without leading zeros (203.0.113.7)`,
+      );
+    }
     throw invalid('"address" must be host:port (an IPv6 host in brackets: [2001:db8::1]:5000), port 1 to 65535');
   }
   return hp;

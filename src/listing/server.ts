@@ -9,8 +9,8 @@ import { closeApp } from '../http/close.js';
 import { bracketHost } from './address/parse.js';
 import { AddressPolicy } from './address/policy.js';
 import { buildListingApp } from './app.js';
-import { AuthFailureLimiter } from './auth-failures.js';
 import type { ListingContext } from './context.js';
+import { DialBudget, FixedWindowLimiter } from './limits.js';
 import { ListCache } from './list-cache.js';
 import { LivenessChecker } from './liveness.js';
 import { createListingMetrics } from './metrics.js';
@@ -49,8 +49,17 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
     ...(resolved.resolve ? { resolve: resolved.resolve } : {}),
   });
   const verify = createVerifier({ timeoutMs: resolved.pingTimeoutMs, maxBytes: resolved.pingMaxBytes });
-  const authFailures = new AuthFailureLimiter(resolved.authFailureLimit, resolved.now);
-  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, authFailures, log };
+  const authFailures = new FixedWindowLimiter(resolved.authFailureLimit, resolved.now);
+  const dials = new DialBudget(
+    {
+      perCaller: resolved.registerRateLimit,
+      inFlightPerCaller: resolved.dialsInFlight.perCaller,
+      inFlight: resolved.dialsInFlight.total,
+      busyRetryS: Math.ceil((RESOLVE_TIMEOUT_MS + resolved.pingTimeoutMs) / 1000),
+    },
+    resolved.now,
+  );
+  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, authFailures, log, dials };
   const checker = new LivenessChecker({
     store,
     policy,

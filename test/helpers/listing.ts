@@ -1,4 +1,5 @@
 /** A real listing server for tests, and reading its directory. */
+import type { Logger } from 'pino';
 import type { ListedServer } from '../../src/client/listing-client.js';
 import { systemResolver } from '../../src/listing/address/policy.js';
 import { type ListingServer, startListingServer } from '../../src/listing/index.js';
@@ -18,19 +19,22 @@ export async function testResolver(host: string): Promise<string[]> {
  * addresses allowed, no background liveness checks (pass `liveness: true`), a 1 s
  * verification ping, rate limits no test reaches, and `testResolver`. Options override.
  */
-export function startTestListing(options: ListingOptions = {}): Promise<ListingServer> {
-  return startListingServer({
-    host: '127.0.0.1',
-    port: 0,
-    db: ':memory:',
-    allowPrivateAddresses: true,
-    liveness: false,
-    pingTimeoutMs: 1000,
-    registerRateLimit: { max: 10_000, windowMs: 60_000 },
-    authFailureLimit: { max: 10_000, windowMs: 60_000 },
-    resolve: testResolver,
-    ...options,
-  });
+export function startTestListing(options: ListingOptions = {}, logger?: Logger): Promise<ListingServer> {
+  return startListingServer(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      db: ':memory:',
+      allowPrivateAddresses: true,
+      liveness: false,
+      pingTimeoutMs: 1000,
+      registerRateLimit: { max: 10_000, windowMs: 60_000 },
+      authFailureLimit: { max: 10_000, windowMs: 60_000 },
+      resolve: testResolver,
+      ...options,
+    },
+    logger,
+  );
 }
 
 /** `GET /servers`: the listed servers. */

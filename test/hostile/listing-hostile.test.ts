@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import type { ListingOptions } from '../../src/listing/options.js';
@@ -282,12 +283,14 @@ describe('listing: addresses aimed at internal hosts (no --allow-private-address
         const res = await l.request('/servers/72', { method: 'POST', body: { address } });
         expectError(res, 400, 'address_not_allowed');
       }
-      // Numeric tricks that inet_aton reads as 127.0.0.1: not addresses at all, or a host
-      // name whose resolved address is judged (and refused) like any other.
-      for (const address of [`2130706433:${p}`, `0x7f000001:${p}`, `017700000001:${p}`, `127.1:${p}`, `0x7f.1:${p}`]) {
-        const res = await l.request('/servers/72', { method: 'POST', body: { address } });
-        expectError(res, 400);
-        expect(['invalid_property', 'address_not_allowed'], address).toContain(res.json<{ error: string }>().error);
+      // Numeric tricks that inet_aton reads as 127.0.0.1 are refused as they are parsed,
+      // never handed to the resolver.
+      for (const host of ['2130706433', '0x7f000001', '0X7F000001', '017700000001', '127.1', '0x7f.1', '0x7f.0.0.1']) {
+        const res = await l.request('/servers/72', { method: 'POST', body: { address: `${host}:${p}` } });
+        expectError(res, 400, 'invalid_property');
+        expect(res.json<{ message: string }>().message, host).toContain(
+          `${host} is neither a host name nor an IP address in standard form`,
+        );
       }
       expect(peer.pings).toBe(0);
       expect((await l.request('/servers')).json()).toEqual({ servers: [] });
@@ -335,7 +338,7 @@ describe('listing: peers that never finish', () => {
     }
   });
 
-  it('twenty registrations at silent peers at once: all refused in bounded time, GET still served', async () => {
+  it('twenty registrations at silent peers at once: eight dial, twelve are refused at once; GET still served', async () => {
     const silent = await Promise.all(Array.from({ length: 20 }, () => tricklePeer()));
     peers.push(...silent);
     const started = Date.now();
@@ -344,8 +347,49 @@ describe('listing: peers that never finish', () => {
     );
     const get = await l.request('/servers');
     expect(get.status).toBe(200);
-    for (const res of await Promise.all(posts)) expectError(res, 400, 'ping_failed');
+    const answers = await Promise.all(posts);
+    for (const res of answers) expectError(res, res.status);
+    const codes = answers.map((res) => res.json<{ error: string }>().error);
+    expect(codes.filter((c) => c === 'ping_failed')).toHaveLength(8);
+    expect(codes.filter((c) => c === 'rate_limited')).toHaveLength(12);
+    for (const res of answers.filter((r) => r.status === 429))
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(silent.reduce((n, p) => n + p.accepted(), 0)).toBe(8);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('registrations from many callers at once meet the bound on dials in flight overall: 503 busy', async () => {
+    const db = await sqliteBackend.create();
+    const listing = await startTestListing({
+      db: db.db,
+      anyAddress: true,
+      pingTimeoutMs: 1000,
+      dialsInFlight: { perCaller: 8, total: 4 },
+    });
+    try {
+      const silent = await Promise.all(Array.from({ length: 9 }, () => tricklePeer()));
+      peers.push(...silent);
+      const answers = await Promise.all(
+        silent.map((p, i) =>
+          http(listing.url, `/servers/${900 + i}`, {
+            method: 'POST',
+            body: { address: p.address },
+            localAddress: `127.0.0.${1 + (i % 3)}`,
+          }),
+        ),
+      );
+      const codes = answers.map((res) => res.json<{ error: string }>().error);
+      expect(codes.filter((c) => c === 'ping_failed')).toHaveLength(4);
+      expect(codes.filter((c) => c === 'busy')).toHaveLength(5);
+      for (const res of answers.filter((r) => r.status !== 400)) {
+        expectError(res, 503, 'busy');
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect(silent.reduce((n, p) => n + p.accepted(), 0)).toBe(4);
+    } finally {
+      await listing.close();
+      await db.drop();
+    }
   });
 
   it('a listed server that turns into a silent peer is evicted; checks stay bounded', async () => {
@@ -445,7 +489,153 @@ describe('listing: a brute force of keys meets the limit on failed authenticatio
   });
 });
 
+describe('listing: a valid key cannot make the listing dial without limit (PUT with a new address)', () => {
+  const l = useListing({ registerRateLimit: { max: 10, windowMs: 60_000 } });
+
+  it('a loop of PUTs, each naming another address: 10 dials a minute in all (the POST included), then 429', async () => {
+    const peers = await Promise.all([countingC2(91), countingC2(91), countingC2(91)]);
+    try {
+      const [home, ...others] = peers as [Peer & { pings: number }, ...Array<Peer & { pings: number }>];
+      const posted = await l.request('/servers/91', { method: 'POST', body: { address: home.address } });
+      expect(posted.status, posted.text).toBe(201);
+      const statuses: number[] = [];
+      let current = home.address;
+      for (let i = 0; i < 30; i++) {
+        // Always an address other than the entry's: every PUT asks for a dial.
+        const target = (others[0]?.address === current ? others[1] : others[0]) as Peer;
+        const res = await l.request('/servers/91', {
+          method: 'PUT',
+          headers: auth(posted.text),
+          body: { address: target.address },
+        });
+        statuses.push(res.status);
+        if (res.status === 200) current = target.address;
+      }
+      expect(statuses.filter((s) => s === 200)).toHaveLength(9);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(21);
+      expect(statuses.slice(9).every((s) => s === 429)).toBe(true);
+      expect(peers.reduce((n, p) => n + p.pings, 0)).toBe(10);
+      // The entry is where the last successful PUT put it, and still answers to its key.
+      expect((await l.request('/servers/91')).json()).toMatchObject({ address: current });
+      expect((await l.request('/servers/91', { method: 'PUT', headers: auth(posted.text), body: {} })).status).toBe(
+        200,
+      );
+    } finally {
+      await Promise.all(peers.map((p) => p.close()));
+    }
+  });
+});
+
+describe('listing: the ping is not an oracle', () => {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  let listing: ListingServer;
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await sqliteBackend.create();
+    listing = await startTestListing({ db: db.db, pingTimeoutMs: 1000 }, logger);
+  });
+  afterAll(async () => {
+    await listing?.close();
+    await db?.drop();
+  });
+
+  it('the caller gets one plain reason; the listing logs what really happened', async () => {
+    const secret = await fakeC2(() => 'INTERNAL-ADMIN-TOKEN=hunter2');
+    const wrongId = await countingC2(4242);
+    try {
+      const res = await http(listing.url, '/servers/92', { method: 'POST', body: { address: secret.address } });
+      expectError(res, 400, 'ping_failed');
+      expect(res.text).not.toContain('INTERNAL');
+      expect(res.json()).toEqual({
+        error: 'ping_failed',
+        message: `${secret.address} did not answer a c2 PING within 1 s`,
+      });
+      const other = await http(listing.url, '/servers/92', { method: 'POST', body: { address: wrongId.address } });
+      expect(other.json()).toEqual({
+        error: 'wrong_server_id',
+        message: `${wrongId.address} answered with another server id, not 92`,
+      });
+      expect(other.text).not.toContain('4242');
+      const logged = lines.map((line) => JSON.parse(line) as { detail?: string; error?: string; from?: string });
+      expect(logged.find((e) => e.error === 'ping_failed')?.detail).toContain('INTERNAL-ADMIN-TOKEN=hunter2');
+      expect(logged.find((e) => e.error === 'wrong_server_id')?.detail).toContain('4242');
+      expect(logged.find((e) => e.error === 'ping_failed')?.from).toBe('127.0.0.1');
+    } finally {
+      await Promise.all([secret.close(), wrongId.close()]);
+    }
+  });
+});
+
+describe('listing: slow requests meet the 30 s request timeout, body included', () => {
+  const fast = useListing({ requestTimeoutMs: 3000 });
+  const normal = useListing();
+
+  it('a trickled PUT body gets 408 within the timeout (3 s here; the default 30 s), trickled headers too', async () => {
+    const keys = await Promise.all(
+      [fast, normal].map(async (l, i) => {
+        const chat = await countingC2(93 + i);
+        peersToClose.push(chat);
+        const res = await l.request(`/servers/${93 + i}`, { method: 'POST', body: { address: chat.address } });
+        expect(res.status, res.text).toBe(201);
+        return res.text;
+      }),
+    );
+    const body = (id: number, key: string) =>
+      `PUT /servers/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: C2Listing ${key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`;
+    const [short, long, headers] = await Promise.all([
+      trickle(fast.listing.url, body(93, keys[0] as string)),
+      trickle(normal.listing.url, body(94, keys[1] as string)),
+      trickle(normal.listing.url, 'PUT /servers/94 HTTP/1.1\r\nHost: x\r\n', 'X-Slow: a'),
+    ]);
+    for (const answer of [short, long, headers]) {
+      expect(answer.response).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer.response).toContain('"error":"bad_request"');
+    }
+    expect(short.ms).toBeGreaterThan(2000);
+    expect(short.ms).toBeLessThan(3500);
+    expect(long.ms).toBeGreaterThan(25_000);
+    expect(long.ms).toBeLessThan(30_500);
+    expect(headers.ms).toBeLessThan(30_500);
+    // Nothing was changed by the half-sent requests.
+    expect((await normal.request('/servers/94')).status).toBe(200);
+  }, 45_000);
+});
+
+const peersToClose: Peer[] = [];
+afterAll(async () => {
+  await Promise.all(peersToClose.map((p) => p.close()));
+});
+
 // ---- helpers -------------------------------------------------------------------------
+
+/**
+ * Sends `head`, then one byte of `drip` (cycled) every 250 ms until the server answers or
+ * closes; returns the answer and how long it took from the first byte.
+ */
+function trickle(url: string, head: string, drip = ' '): Promise<{ response: string; ms: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    let started = 0;
+    let n = 0;
+    const socket = connect(Number(port), hostname, () => {
+      started = Date.now();
+      socket.write(head);
+    });
+    const timer = setInterval(() => socket.writable && socket.write(drip[n++ % drip.length] as string), 250);
+    const guard = setTimeout(() => socket.destroy(new Error('no answer within 40 s')), 40_000);
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('close', () => {
+      clearInterval(timer);
+      clearTimeout(guard);
+      resolve({ response: answer, ms: Date.now() - started });
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') reject(err);
+    });
+  });
+}
 
 /** Sends raw bytes and returns what comes back before the server closes or 3 s pass. */
 function raw(url: string, bytes: string): Promise<string> {
@@ -532,7 +722,7 @@ function endlessChunkedPost(url: string, path: string): Promise<{ status: number
 }
 
 /** Completes the WebSocket upgrade, then sends one byte of a frame header every 50 ms, forever. */
-async function tricklePeer(port = 0): Promise<Peer> {
+async function tricklePeer(port = 0): Promise<CountingPeer> {
   return upgradingPeer(port, (socket) => {
     const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write(Buffer.from([0x01]))), 50);
     socket.on('close', () => clearInterval(timer));
@@ -540,7 +730,7 @@ async function tricklePeer(port = 0): Promise<Peer> {
 }
 
 /** Completes the upgrade, then answers with WebSocket ping frames, one every 20 ms, forever. */
-async function pingForeverPeer(): Promise<Peer> {
+async function pingForeverPeer(): Promise<CountingPeer> {
   return upgradingPeer(0, (socket) => {
     const timer = setInterval(
       () => (socket.destroyed ? clearInterval(timer) : socket.write(Buffer.from([0x89, 0x01, 0x78]))),
@@ -550,9 +740,14 @@ async function pingForeverPeer(): Promise<Peer> {
   });
 }
 
-async function upgradingPeer(port: number, after: (socket: Socket) => void): Promise<Peer> {
+/** A peer that counts the connections it accepted (the dials it received). */
+type CountingPeer = Peer & { accepted(): number };
+
+async function upgradingPeer(port: number, after: (socket: Socket) => void): Promise<CountingPeer> {
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = createServer((socket) => {
+    accepted++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -575,6 +770,7 @@ async function upgradingPeer(port: number, after: (socket: Socket) => void): Pro
   return {
     port: bound,
     address: `127.0.0.1:${bound}`,
+    accepted: () => accepted,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

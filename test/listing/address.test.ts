@@ -48,6 +48,29 @@ describe('parseAddress', () => {
     }
   });
 
+  it('refuses host names that an IPv4 parser reads as a number (hex, octal, short dotted, decimal)', () => {
+    for (const bad of [
+      '0x7f000001:5000',
+      '0X7F000001:5000',
+      '0x7f.0x0.0x0.0x1:5000',
+      '0x7f.1:5000',
+      'example.0x1:5000',
+      '0x:5000',
+      '017700000001:5000',
+      '0177.0.0.1:5000',
+      '127.1:5000',
+      '127.0.1:5000',
+      '2130706433:5000',
+      '10.1:5000',
+    ]) {
+      expect(parseAddress(bad), bad).toBeNull();
+    }
+    // A number elsewhere than the last label is an ordinary name.
+    for (const good of ['0x7f.example:5000', '1.example:5000', 'a0x1:5000', '0x1g:5000', '1a:5000']) {
+      expect(parseAddress(good), good).toMatchObject({ kind: 'name' });
+    }
+  });
+
   it('formats back what it parses (round trip)', () => {
     fc.assert(
       fc.property(fc.ipV4(), fc.integer({ min: 1, max: 65_535 }), (ip, port) => {
@@ -125,6 +148,69 @@ describe('classifyIp', () => {
     ]) {
       expect(classifyIp(ip), ip).toBe('reserved');
     }
+  });
+
+  it('IPv6 forms that carry an IPv4 address are judged as the IPv4 address inside', () => {
+    const cases: Array<[string, string]> = [
+      // IPv4-compatible (::/96)
+      ['::127.0.0.1', 'private'],
+      ['::169.254.169.254', 'private'],
+      ['::10.0.0.1', 'private'],
+      ['::0.0.0.2', 'reserved'],
+      ['::224.0.0.1', 'reserved'],
+      ['::8.8.8.8', 'public'],
+      // IPv4-mapped (::ffff:0:0/96), in every spelling
+      ['::ffff:127.0.0.1', 'private'],
+      ['0:0:0:0:0:ffff:a9fe:a9fe', 'private'],
+      // SIIT, IPv4-translated (::ffff:0:0:0/96)
+      ['::ffff:0:10.0.0.1', 'private'],
+      ['::ffff:0:127.0.0.1', 'private'],
+      ['::ffff:0:a9fe:a9fe', 'private'],
+      ['::ffff:0:0.0.0.0', 'reserved'],
+      ['::ffff:0:8.8.8.8', 'public'],
+      // NAT64, well-known prefix (64:ff9b::/96)
+      ['64:ff9b::127.0.0.1', 'private'],
+      ['64:ff9b::a9fe:a9fe', 'private'],
+      ['64:ff9b::192.0.2.1', 'reserved'],
+      ['64:ff9b::8.8.8.8', 'public'],
+      // NAT64, local-use prefix (64:ff9b:1::/48): private at least, whatever is inside
+      ['64:ff9b:1::a9fe:a9fe', 'private'],
+      ['64:ff9b:1::7f00:1', 'private'],
+      ['64:ff9b:1::8.8.8.8', 'private'],
+      ['64:ff9b:1::e000:1', 'reserved'],
+      // 6to4 (2002::/16)
+      ['2002:7f00:1::', 'private'],
+      ['2002:a9fe:a9fe::1', 'private'],
+      ['2002:e000:1::1', 'reserved'],
+      ['2002:808:808::1', 'public'],
+      // ISATAP interface identifiers under a global /64
+      ['2600:1:2:3:0:5efe:10.0.0.1', 'private'],
+      ['2600:1:2:3:200:5efe:127.0.0.1', 'private'],
+      ['2600:1:2:3:200:5efe:8.8.8.8', 'public'],
+      // Teredo (2001::/32) stays in the reserved special-purpose block, whatever is inside
+      ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'reserved'],
+      ['2001:0:7f00:1:0:0:80ff:fffe', 'reserved'],
+      // Other NAT64 space, and IPv6 outside global unicast (2000::/3), is not dialled
+      ['64:ff9b:2::7f00:1', 'reserved'],
+      ['4000::1', 'reserved'],
+      ['::1:0:0:1', 'reserved'],
+    ];
+    for (const [ip, expected] of cases) expect(classifyIp(ip), ip).toBe(expected);
+  });
+
+  it('an IPv6 address holding any non-public IPv4 address is never public', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), (v4) => {
+        const inner = classifyIp(v4);
+        const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
+        const hex = (x: number, y: number) => ((x << 8) | y).toString(16);
+        const tail = `${hex(a, b)}:${hex(c, d)}`;
+        for (const v6 of [`::${tail}`, `::ffff:0:${tail}`, `64:ff9b::${tail}`, `2002:${tail}::1`]) {
+          if (inner !== 'public') expect(classifyIp(v6), `${v6} (${v4}: ${inner})`).not.toBe('public');
+        }
+        expect(classifyIp(`64:ff9b:1::${tail}`)).not.toBe('public');
+      }),
+    );
   });
 
   it('the boundaries of 172.16.0.0/12', () => {

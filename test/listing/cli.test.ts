@@ -117,6 +117,63 @@ describe('c2 listing (process)', () => {
       expect(await exitCode(r)).toBe(0);
     });
 
+    it('--register-limit, --auth-failure-limit and --cors-origin, as flags and as C2_REGISTER_LIMIT, C2_AUTH_FAILURE_LIMIT, C2_CORS_ORIGIN', async () => {
+      const help = run(['listing', '--help']);
+      expect(await exitCode(help)).toBe(0);
+      for (const name of [
+        '--register-limit',
+        'C2_REGISTER_LIMIT',
+        '--auth-failure-limit',
+        'C2_AUTH_FAILURE_LIMIT',
+        '--cors-origin',
+        'C2_CORS_ORIGIN',
+      ]) {
+        expect(help.stdout()).toContain(name);
+      }
+      const common = ['listing', '--host', '127.0.0.1', '--port', '0', '--allow-private-addresses'];
+      const address = `127.0.0.1:${chat.port}`;
+      const check = async (url: string) => {
+        const post = (headers: Record<string, string> = {}) =>
+          http(url, '/servers/77', { method: 'POST', body: { address }, headers });
+        expect((await post({ origin: 'https://other.example' })).json()).toMatchObject({ error: 'origin_not_allowed' });
+        const created = await post({ origin: 'https://admin.example' });
+        expect(created.status, created.text).toBe(201);
+        expect((await post()).json()).toMatchObject({ error: 'rate_limited' });
+        const put = () => http(url, '/servers/77', { method: 'PUT', headers: { authorization: 'C2Listing nope' } });
+        expect((await put()).json()).toMatchObject({ error: 'malformed_authorization' });
+        expect((await put()).json()).toMatchObject({ error: 'rate_limited' });
+      };
+      const flags = run([
+        ...common,
+        '--db',
+        join(dir, 'limits-flags.db'),
+        '--register-limit',
+        '1',
+        '--auth-failure-limit',
+        '1',
+        '--cors-origin',
+        'https://admin.example/,https://two.example',
+      ]);
+      await check(await readyUrl(flags));
+      const env = run([...common, '--db', join(dir, 'limits-env.db')], {
+        C2_REGISTER_LIMIT: '1',
+        C2_AUTH_FAILURE_LIMIT: '1',
+        C2_CORS_ORIGIN: 'https://Admin.Example:443',
+      });
+      await check(await readyUrl(env));
+      // 0: no limit.
+      const none = run([...common, '--db', join(dir, 'limits-none.db'), '--register-limit', '0']);
+      const url = await readyUrl(none);
+      for (let i = 0; i < 12; i++) {
+        const res = await http(url, '/servers/77', { method: 'POST', body: { address } });
+        expect(res.status, res.text).toBe(201);
+      }
+      for (const r of [flags, env, none]) {
+        r.child.kill('SIGTERM');
+        expect(await exitCode(r)).toBe(0);
+      }
+    });
+
     it('C2_ALLOW_PRIVATE_ADDRESSES=0 means off', async () => {
       const env = { C2_HOST: '127.0.0.1', C2_PORT: '0', C2_DB: join(dir, 'env0.db'), C2_ALLOW_PRIVATE_ADDRESSES: '0' };
       const r = run(['listing'], env);
@@ -140,6 +197,16 @@ describe('c2 listing (process)', () => {
       /check interval/,
     );
     await expectReadableFailure(run(['listing', '--port', '0', ...db], { C2_TRUST_PROXY: 'maybe' }), /C2_TRUST_PROXY/);
+    await expectReadableFailure(run(['listing', '--port', '0', '--register-limit', '-1', ...db]), /register limit/);
+    await expectReadableFailure(
+      run(['listing', '--port', '0', ...db], { C2_AUTH_FAILURE_LIMIT: 'many' }),
+      /auth failure limit/,
+    );
+    await expectReadableFailure(run(['listing', '--port', '0', '--cors-origin', 'ftp://x.example', ...db]), /origin/);
+    await expectReadableFailure(
+      run(['listing', '--port', '0', ...db], { C2_CORS_ORIGIN: 'https://x.example/path' }),
+      /not an origin/,
+    );
     await expectReadableFailure(
       run(['listing', '--port', '0', '--tls-cert', join(dir, 'no.pem'), '--tls-key', join(dir, 'no.key'), ...db]),
       /TLS/,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AddressPolicy } from '../../src/listing/address/policy.js';
 import { LivenessChecker } from '../../src/listing/liveness.js';
 import type { DueCheck, FailureOutcome, ListingStore } from '../../src/listing/store/types.js';
+import type { PingTarget } from '../../src/listing/verify.js';
 import { eventually } from '../helpers/eventually.js';
 
 /** Just enough of a store for the checker: entries with a next-check time. */
@@ -38,7 +39,7 @@ function memoryStore(count: number) {
 
 function concurrencyProbe(delayMs: number) {
   const probe = { active: 0, max: 0, calls: 0 };
-  const verify = async (_dial: string, _id: number, signal?: AbortSignal) => {
+  const verify = async (_target: PingTarget, _id: number, signal?: AbortSignal) => {
     probe.calls++;
     probe.active++;
     probe.max = Math.max(probe.max, probe.active);

@@ -41,12 +41,31 @@ export function canonicalIp(text: string): string | null {
   return v6;
 }
 
+/** The eight 16-bit groups of an IPv6 address; null if it is not one. */
+export function ipv6Groups(text: string): number[] | null {
+  const canonical = canonicalIp(text);
+  if (canonical === null || !canonical.includes(':')) return null;
+  const [head = '', tail] = canonical.split('::');
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const zeros = new Array<string>(8 - h.length - t.length).fill('0');
+  return [...h, ...zeros, ...t].map((g) => Number.parseInt(g, 16));
+}
+
+/**
+ * Whether a host reads as a number to an IPv4 parser: its last label is decimal digits, or
+ * `0x` and hex digits (the WHATWG URL standard's "ends in a number"). `inet_aton`, which the
+ * system resolver uses, reads `2130706433`, `0x7f000001`, `017700000001`, `127.1` and
+ * `0x7f.1` all as 127.0.0.1: such a host is a disguised IP address, never a host name.
+ */
+export function isNumericHost(host: string): boolean {
+  const last = host.slice(host.lastIndexOf('.') + 1);
+  return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
+}
+
 function isHostName(name: string): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  const labels = name.split('.');
-  // A name ending in an all-numeric label ("1.2.3", "256.1.1.1") is a malformed IP, not a name.
-  if (/^[0-9]+$/.test(labels[labels.length - 1] as string)) return false;
-  return labels.every((label) => LABEL.test(label));
+  if (name.length === 0 || name.length > 253 || isNumericHost(name)) return false;
+  return name.split('.').every((label) => LABEL.test(label));
 }
 
 /** Parses `host:port`; null when malformed. */

@@ -1,9 +1,10 @@
 /**
  * `POST /servers/<id>`: register a server (contract §7).
  *
- * Order: id → body → address policy (dialable, the caller's own) → 409 if listed (unless
- * this is the entry's own host re-registering the same address) → c2 ping → insert. The
- * primary key settles a race between two registrations of one id, across instances.
+ * Order: id → body → properties and address syntax → the caller's dial budget (429) →
+ * address policy (dialable, the caller's own) → 409 if listed (unless this is the entry's
+ * own host re-registering the same address) → c2 ping → insert. The primary key settles a
+ * race between two registrations of one id, across instances.
  */
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -16,7 +17,7 @@ import { generateKey, hashKey } from '../keys.js';
 import { checkAddressSyntax, withDefaults } from '../properties.js';
 import { errorResponse, IdParams, ServerProperties } from '../schemas.js';
 import type { NewServer, ServerRecord } from '../store/types.js';
-import { absentBodyIsEmpty, idFrom } from './request.js';
+import { absentBodyIsEmpty, idFrom, takeDial } from './request.js';
 
 function alreadyListed(id: number): ApiError {
   return new ApiError(
@@ -35,9 +36,6 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
   app.post(
     '/servers/:id',
     {
-      config: {
-        rateLimit: { max: options.registerRateLimit.max, timeWindow: options.registerRateLimit.windowMs },
-      },
       preValidation: absentBodyIsEmpty,
       schema: {
         summary: 'Register a server',
@@ -54,32 +52,45 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
           400: errorResponse(
             'invalid_id, invalid_body, invalid_property, address_not_allowed, address_not_yours, address_unresolvable, ping_failed or wrong_server_id',
           ),
+          403: errorResponse('origin_not_allowed'),
           409: errorResponse('already_listed'),
           413: errorResponse('body_too_large'),
           415: errorResponse('unsupported_media_type'),
           429: errorResponse('rate_limited'),
-          503: errorResponse('store_unavailable'),
+          503: errorResponse('store_unavailable or busy'),
         },
       },
     },
     async (request, reply) => {
       const id = idFrom(request.params.id);
       const callerIp = canonicalIp(request.ip) ?? request.ip;
-      let target: CheckedAddress;
+      const refused = (err: unknown) =>
+        metrics.registration(err instanceof ApiError && err.code === 'already_listed' ? 'conflict' : 'refused');
       let properties: ReturnType<typeof withDefaults>;
+      let hp: HostPort;
       try {
         properties = withDefaults(request.body);
-        const hp: HostPort =
+        hp =
           request.body.address === undefined
             ? defaultAddress(callerIp, options.defaultChatPort)
             : checkAddressSyntax(request.body.address);
+      } catch (err) {
+        refused(err);
+        throw err;
+      }
+      // Every check above needed no network; from here on the request costs lookups and a dial.
+      const dial = takeDial(ctx, request, reply);
+      let target: CheckedAddress;
+      try {
         target = await policy.checkForCaller(hp, callerIp);
         const existing = await store.get(id);
         if (existing !== undefined && !mayReplace(existing, target, callerIp)) throw alreadyListed(id);
-        await verify(target.dial, id);
+        await verify(target, id);
       } catch (err) {
-        metrics.registration(err instanceof ApiError && err.code === 'already_listed' ? 'conflict' : 'refused');
+        refused(err);
         throw err;
+      } finally {
+        dial.release();
       }
 
       const key = generateKey();

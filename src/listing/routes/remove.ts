@@ -18,6 +18,8 @@ export const removeRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
           200: emptyResponse('Deleted (empty body)'),
           400: errorResponse('invalid_id or not_listed'),
           401: errorResponse('missing_key, malformed_authorization or bad_key'),
+          403: errorResponse('origin_not_allowed'),
+          429: errorResponse('rate_limited'),
           503: errorResponse('store_unavailable'),
         },
       },

@@ -5,6 +5,7 @@ import { keyFromAuthorization } from '../authorization.js';
 import type { ListingContext } from '../context.js';
 import { ApiError, notListed } from '../errors.js';
 import { keyMatches } from '../keys.js';
+import { callerKey, type DialGrant } from '../limits.js';
 import type { ServerRecord } from '../store/types.js';
 
 /** The `:id` path parameter as a number, or a 400 `invalid_id`. */
@@ -34,14 +35,13 @@ const authenticated = new WeakMap<FastifyRequest, ServerRecord>();
  * counts against the caller's failure limit.
  */
 export function authenticate(ctx: ListingContext) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const retryAfter = ctx.authFailures.retryAfter(request.ip);
+  return async (request: FastifyRequest): Promise<void> => {
+    const caller = callerKey(request.ip);
+    const retryAfter = ctx.authFailures.retryAfter(caller);
     if (retryAfter > 0) {
-      reply.header('retry-after', String(retryAfter));
-      throw new ApiError(
-        'rate_limited',
-        `too many failed authentications from ${request.ip}; retry in ${retryAfter} s`,
-      );
+      throw new ApiError('rate_limited', `too many failed authentications from ${caller}; retry in ${retryAfter} s`, {
+        retryAfter,
+      });
     }
     const id = idFrom((request.params as { id: string }).id);
     try {
@@ -51,7 +51,7 @@ export function authenticate(ctx: ListingContext) {
       if (!keyMatches(key, record.keyHash)) throw new ApiError('bad_key', `that key is not the key of server ${id}`);
       authenticated.set(request, record);
     } catch (err) {
-      if (err instanceof ApiError && err.statusCode === 401) ctx.authFailures.fail(request.ip);
+      if (err instanceof ApiError && err.statusCode === 401) ctx.authFailures.hit(caller);
       throw err;
     }
   };
@@ -72,4 +72,15 @@ export async function vanished(ctx: ListingContext, id: number): Promise<ApiErro
   return (await ctx.store.get(id)) === undefined
     ? notListed(id)
     : new ApiError('bad_key', `that key is not the key of server ${id}`);
+}
+
+/**
+ * Claims a dial from the caller's budget (`429`/`503` when there is none left), for a
+ * request that has passed every check that needs no network; the reply carries the
+ * budget's `X-RateLimit-*` headers. Release the grant when the request is done dialling.
+ */
+export function takeDial(ctx: ListingContext, request: FastifyRequest, reply: FastifyReply): DialGrant {
+  const grant = ctx.dials.take(request.ip);
+  reply.headers(grant.headers);
+  return grant;
 }

@@ -1,15 +1,15 @@
 /**
  * `PUT /servers/<id>`: set some properties (contract §7). Authenticated before the body
- * is looked at; a new address must pass the address policy and answer the ping. A
- * successful PUT also counts as a liveness check.
+ * is looked at; a new address is charged to the caller's dial budget, then must pass the
+ * address policy and answer the ping. A successful PUT also counts as a liveness check.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { canonicalIp } from '../address/parse.js';
+import { canonicalIp, formatHostPort } from '../address/parse.js';
 import type { ListingContext } from '../context.js';
 import { checkAddressSyntax, checkServerName, checkUserCounts } from '../properties.js';
 import { emptyResponse, errorResponse, IdParams, ServerProperties } from '../schemas.js';
 import type { ServerPatch } from '../store/types.js';
-import { absentBodyIsEmpty, authenticate, authenticatedEntry, vanished } from './request.js';
+import { absentBodyIsEmpty, authenticate, authenticatedEntry, takeDial, vanished } from './request.js';
 
 export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = async (app, { ctx }) => {
   const { store, policy, verify, log, options } = ctx;
@@ -33,9 +33,11 @@ export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
             'invalid_id, not_listed, invalid_body, invalid_property, address_not_allowed, address_not_yours, address_unresolvable, ping_failed or wrong_server_id',
           ),
           401: errorResponse('missing_key, malformed_authorization or bad_key'),
+          403: errorResponse('origin_not_allowed'),
           413: errorResponse('body_too_large'),
           415: errorResponse('unsupported_media_type'),
-          503: errorResponse('store_unavailable'),
+          429: errorResponse('rate_limited'),
+          503: errorResponse('store_unavailable or busy'),
         },
       },
     },
@@ -53,10 +55,20 @@ export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
       }
       if (body.address !== undefined) {
         const callerIp = canonicalIp(request.ip) ?? request.ip;
-        const target = await policy.checkForCaller(checkAddressSyntax(body.address), callerIp);
-        if (target.address !== entry.address) {
-          await verify(target.dial, entry.id);
-          patch.address = target.address;
+        const hp = checkAddressSyntax(body.address);
+        if (formatHostPort(hp) === entry.address) {
+          // The same address: checked again (ownership), never dialled.
+          await policy.checkForCaller(hp, callerIp);
+        } else {
+          // A new address: from here on the request costs lookups and a dial.
+          const dial = takeDial(ctx, request, reply);
+          try {
+            const target = await policy.checkForCaller(hp, callerIp);
+            await verify(target, entry.id);
+            patch.address = target.address;
+          } finally {
+            dial.release();
+          }
         }
       }
       const now = options.now();

@@ -154,6 +154,14 @@ export async function redirectPeer(location: string): Promise<Peer> {
   return { port, address: `127.0.0.1:${port}`, close: closer(server, sockets) };
 }
 
+/** An HTTP service that answers every request, an upgrade included, with `200 OK` and a body. */
+export async function httpPeer(): Promise<Peer> {
+  const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello'));
+  const sockets = tracked(server);
+  const port = await listen(server, '127.0.0.1');
+  return { port, address: `127.0.0.1:${port}`, close: closer(server, sockets) };
+}
+
 const held: HeldPort[] = [];
 afterAll(async () => {
   await Promise.all(held.splice(0).map((h) => h.release()));

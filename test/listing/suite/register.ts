@@ -7,8 +7,10 @@ import { auth } from '../helpers/http.js';
 import {
   closedPort,
   countingC2,
+  fakeC2,
   frameFloodPeer,
   garbageFloodPeer,
+  httpPeer,
   redirectPeer,
   silentTcpPeer,
   silentWsPeer,
@@ -180,7 +182,8 @@ export function registerSuite(backend: Backend) {
     it('400 wrong_server_id: the server answers the ping with another id', async () => {
       const chat = await chats.start(999);
       const body = await expectError(l.register(116, { address: chat.address }), 400, 'wrong_server_id');
-      expect(body.message).toContain('999');
+      // The plain reason, not the id the peer sent.
+      expect(body.message).toBe(`${chat.address} answered with another server id, not 116`);
       expect((await l.request('/servers/116')).status).toBe(404);
     });
 
@@ -213,9 +216,24 @@ export function registerSuite(backend: Backend) {
       const peer = await redirectPeer(`ws://${chat.address}/`);
       try {
         const body = await expectError(l.register(120, { address: peer.address }), 400, 'ping_failed');
-        expect(body.message).toContain('302');
+        expect(body.message).toBe(`${peer.address} did not answer a c2 PING within 1 s`);
       } finally {
         await peer.close();
+      }
+    });
+
+    it('400 ping_failed is not an oracle: one plain reason whatever answers, none of its bytes', async () => {
+      const http200 = await httpPeer();
+      const token = await fakeC2(() => 'INTERNAL-ADMIN-TOKEN=hunter2');
+      const peers = [http200, token, await garbageFloodPeer(), await silentTcpPeer(), await silentWsPeer()];
+      try {
+        const addresses = [`127.0.0.1:${await closedPort()}`, ...peers.map((p) => p.address)];
+        for (const address of addresses) {
+          const body = await expectError(l.register(127, { address }), 400, 'ping_failed');
+          expect(body.message, address).toBe(`${address} did not answer a c2 PING within 1 s`);
+        }
+      } finally {
+        await Promise.all(peers.map((p) => p.close()));
       }
     });
 

@@ -4,17 +4,24 @@
  * same load generator, and one table of figures and ratios at the end.
  *
  *   fan-out      500 clients, several senders, 30-byte messages: deliveries a second at
- *                saturation (c2, naive ws, Socket.IO), every frame counted and checked
+ *                saturation, and per second of server CPU (c2, naive ws, Socket.IO, NATS),
+ *                every frame counted and checked
  *   latency      1,000 clients, 50,000 deliveries a second offered: p50 / p99 / max
  *   connections  10,000 idle users: server memory per connection, time to CONNECT them all
  *   directory    GET /servers with 1,000 listed servers, and with ETag revalidation,
  *                against a constant-body Fastify route (the ceiling)
  *
- * Options: --quick (a smoke run under two minutes), --only fanout,latency,connections,directory,
- * --servers c2,ws,sio, --workers N (load generator processes, default 1), --profile (every
- * server and generator process runs with --cpu-prof; the directory is printed; read them with
- * `node bench/profile-top.mjs FILE`), --json FILE,
- * --set scenario.parameter=value (experiments only, e.g. --set fanout.window=64).
+ * Every scenario measures its servers in alternating rounds (c2, ws, sio, nats, c2, ws, …) and
+ * reports each one's median round, so a change of the machine's speed during the run (its
+ * neighbours) weighs on all of them alike.
+ *
+ * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,
+ * --servers c2,ws,sio,nats, --workers N (load generator processes per server, default 1),
+ * --profile (every Node server and generator process runs with --cpu-prof; the directory is
+ * printed; read them with `node bench/profile-top.mjs FILE`), --json FILE,
+ * --set scenario.parameter=value (experiments only, e.g. --set fanout.window=64),
+ * --c2 option=value (an option of the c2 server under test, e.g. --c2 maxPerIp=0 or
+ * --c2 limits.slowConsumerBytes=1048576; a CLI flag's name works too: --c2 max-per-ip=0).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -22,20 +29,60 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nowUs, sleep } from './lib/clock.mjs';
 import { Histogram } from './lib/histogram.mjs';
-import { Child, killAllChildren } from './lib/procs.mjs';
+import { findNatsServer, startNatsServer } from './lib/nats-server.mjs';
+import { Child, killAllChildren, openFilesLimit, procStats } from './lib/procs.mjs';
 import { printTable } from './lib/table.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 // ---- options ------------------------------------------------------------------------------
 
+/** A mistake in the command line or the machine's setup: said in one line, exit code 2. */
+function usage(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+/** `--c2 a.b-c=value`: sets option a.bC of the c2 server (the value parsed as JSON if it is). */
+function setC2Option(target, assignment) {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) usage(`--c2 ${assignment}: expected option=value`);
+  const path = assignment
+    .slice(0, eq)
+    .replace(/^--/, '')
+    .split('.')
+    .map((part) => part.replace(/-([a-z])/g, (_, c) => c.toUpperCase()));
+  const text = assignment.slice(eq + 1);
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  let at = target;
+  for (const part of path.slice(0, -1)) {
+    at[part] ??= {};
+    at = at[part];
+  }
+  at[path[path.length - 1]] = value;
+}
+
 function parseOptions(argv) {
-  const options = { quick: false, only: null, servers: null, workers: 1, profile: false, json: null, set: [] };
+  const options = {
+    quick: false,
+    only: null,
+    servers: null,
+    workers: 1,
+    profile: false,
+    json: null,
+    set: [],
+    c2: {},
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
+      if (v === undefined) usage(`${arg} needs a value`);
       return v;
     };
     if (arg === '--quick') options.quick = true;
@@ -45,13 +92,15 @@ function parseOptions(argv) {
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--json') options.json = value();
     else if (arg === '--set') options.set.push(value());
+    else if (arg === '--c2') setC2Option(options.c2, value());
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory] [--servers c2,ws,sio]\n' +
-          '                     [--workers N] [--profile] [--json FILE] [--set scenario.parameter=value]\n',
+        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory] [--servers c2,ws,sio,nats]\n' +
+          '                     [--workers N] [--profile] [--json FILE] [--set scenario.parameter=value]\n' +
+          '                     [--c2 option=value]…\n',
       );
       process.exit(0);
-    } else throw new Error(`unknown option ${arg}`);
+    } else usage(`unknown option ${arg} (--help lists them)`);
   }
   return options;
 }
@@ -59,14 +108,33 @@ function parseOptions(argv) {
 const options = parseOptions(process.argv.slice(2));
 const quick = options.quick;
 
+// Fan-out and latency: `warmupMs` before the first round of each server, `rewarmMs` before
+// the others (the senders start again; the server is already warm), then `measureMs`.
 const P = {
-  fanout: { clients: 500, senders: 4, window: 128, warmupMs: quick ? 1000 : 2000, measureMs: quick ? 2000 : 5000 },
-  latency: { clients: 1000, senders: 5, deliveriesPerSec: 50_000, warmupMs: 1000, measureMs: quick ? 3000 : 10_000 },
+  fanout: {
+    clients: 500,
+    senders: 4,
+    window: 128,
+    rounds: quick ? 3 : 5,
+    warmupMs: quick ? 1000 : 2000,
+    rewarmMs: quick ? 500 : 1000,
+    measureMs: quick ? 1000 : 5000,
+  },
+  latency: {
+    clients: 1000,
+    senders: 5,
+    deliveriesPerSec: 50_000,
+    rounds: quick ? 3 : 5,
+    warmupMs: 1000,
+    rewarmMs: 500,
+    measureMs: quick ? 1500 : 5000,
+  },
   // Every CONNECT is announced to every connected user: N joins cost N²/2 frames (50 million
   // for 10,000), so the quick run holds fewer users. The connect phase is cut off after
-  // deadlineS, and what joined by then is reported.
+  // deadlineS, and what joined by then is reported. Each round starts fresh processes.
   connections: {
     clients: quick ? 1000 : 10_000,
+    rounds: quick ? 2 : 3,
     concurrency: 256,
     holdMs: quick ? 500 : 2000,
     deadlineS: quick ? 20 : 150,
@@ -75,14 +143,17 @@ const P = {
   // …) and each reports its median round, so a drift of the machine's speed during the run
   // (frequency, neighbours) weighs on both sides alike.
   directory: { servers: 1000, connections: 32, warmupS: 1, measureS: quick ? 1.5 : 3, rounds: quick ? 2 : 5 },
-  limitMs: quick ? 110_000 : 600_000,
+  limitMs: quick ? 180_000 : 1_200_000,
 };
 
 // --set scenario.parameter=value (for experiments: the defaults are the issue's scenarios)
 for (const assignment of options.set) {
   const [path, value] = assignment.split('=');
   const [scenario, name] = path.split('.');
-  if (!(scenario in P) || !(name in P[scenario])) throw new Error(`--set: no parameter ${path}`);
+  if (!(scenario in P) || !(name in P[scenario])) usage(`--set: no parameter ${path}`);
+  if (value === undefined || value.trim() === '' || !Number.isFinite(Number(value))) {
+    usage(`--set ${assignment}: the value must be a number`);
+  }
   P[scenario][name] = Number(value);
 }
 
@@ -90,8 +161,17 @@ const SERVERS = {
   c2: { label: 'c2', script: 'servers/c2.mjs' },
   ws: { label: 'naive ws', script: 'servers/ws-naive.mjs' },
   sio: { label: 'Socket.IO', script: 'servers/socketio.mjs' },
+  nats: { label: 'NATS' },
 };
-const serverKinds = (options.servers ?? ['c2', 'ws', 'sio']).filter((k) => k in SERVERS);
+const natsBinary = findNatsServer();
+if (options.servers?.includes('nats') && natsBinary === null) {
+  usage('--servers nats: no nats-server binary (set C2_BENCH_NATS=<path>)');
+}
+const serverKinds = (options.servers ?? ['c2', 'ws', 'sio', 'nats']).filter(
+  (k) => k in SERVERS && (k !== 'nats' || natsBinary !== null),
+);
+/** NATS is a peer for the message scenarios only: it has no users to CONNECT. */
+const connectionKinds = serverKinds.filter((k) => k !== 'nats');
 const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory'];
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'c2-bench-profiles-')) : null;
 /** Scratch space (the listing's SQLite file), removed however the run ends. */
@@ -109,6 +189,62 @@ const fmt = (n, digits = 0) =>
   Number.isFinite(n)
     ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : '–';
+
+// ---- sockets: open files and source addresses ----------------------------------------------
+
+/**
+ * Every bench process runs with its soft limit of open files raised to this hard limit (see
+ * procs.mjs). A server needs one file per client; a generator process too, so the clients
+ * are spread over enough generator processes.
+ */
+const openFiles = openFilesLimit();
+/** Files a process needs besides its sockets (its own, Node's, the listening socket…). */
+const FILES_SPARE = 200;
+
+function checkOpenFiles() {
+  const biggest = Math.max(
+    ...scenarios.filter((s) => s in P && 'clients' in P[s]).map((s) => P[s].clients + FILES_SPARE),
+  );
+  if (Number.isFinite(openFiles) && biggest > openFiles) {
+    usage(
+      `a server would need ${fmt(biggest)} open files, but the hard limit here is ${fmt(openFiles)} (ulimit -Hn); ` +
+        'raise it (as root: ulimit -Hn 1048576 in the shell that runs the bench; systemd: LimitNOFILE=; ' +
+        'docker: --ulimit nofile=1048576:1048576) or run fewer clients',
+    );
+  }
+}
+
+/** Generator processes for `clients` sockets: --workers, or more if one would need too many files. */
+function generatorCount(clients) {
+  const perProcess = Number.isFinite(openFiles) ? openFiles - FILES_SPARE : clients;
+  return Math.max(options.workers, Math.ceil(clients / perProcess));
+}
+
+/** Ephemeral ports the kernel hands out to one source address. */
+function ephemeralPorts() {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/);
+    return Number(high) - Number(low) + 1;
+  } catch {
+    return 28_232; // Linux's default range, 32768–60999
+  }
+}
+/**
+ * Clients per source address: 1,000, far under the ~28,000 ephemeral ports of one. With a
+ * source address, Node binds the socket (port 0) before connecting, and the kernel's search
+ * for a free port slows down as an address fills up: 9,000 sockets took 5.7 s from one
+ * address (4 s of it in the kernel), 1.1 s from three or more, as many as without one. Every
+ * connect phase takes fresh addresses (127.0.0.2, 127.0.0.3, …, 127.0.0.254, 127.0.1.2, …),
+ * so no round meets the sockets an earlier one left in TIME_WAIT.
+ */
+const PER_SOURCE = Math.max(100, Math.min(1000, Math.floor(ephemeralPorts() / 4)));
+let nextSource = 0;
+function sourceAddresses(clients) {
+  return Array.from({ length: Math.max(1, Math.ceil(clients / PER_SOURCE)) }, () => {
+    const k = nextSource++;
+    return `127.0.${Math.floor(k / 253) % 256}.${2 + (k % 253)}`;
+  });
+}
 
 // ---- processes ----------------------------------------------------------------------------
 
@@ -128,8 +264,10 @@ function execArgvFor(kind) {
 }
 
 async function startServer(kind, args = {}) {
+  if (kind === 'nats') return startNatsServer(natsBinary);
   const script = kind in SERVERS ? SERVERS[kind].script : `servers/${kind}.mjs`;
-  const child = new Child(`${kind} server`, join(here, script), args, execArgvFor(kind));
+  const given = kind === 'c2' ? { ...args, options: options.c2 } : args;
+  const child = new Child(`${kind} server`, join(here, script), given, execArgvFor(kind));
   const ready = await child.waitFor('ready', 60_000);
   child.port = ready.port;
   return child;
@@ -174,20 +312,23 @@ const all = (children, cmd, args, timeoutMs) => Promise.all(children.map((c) => 
 const cpuShare = (a, b) => (b.cpu - a.cpu) / (b.t - a.t);
 
 /**
- * Connects `clients` clients spread over the workers; `nSenders` of them, spread evenly
- * over the client indices (so over the workers), are senders.
+ * Connects `clients` clients spread over the workers, from fresh source addresses, at most
+ * `concurrency` handshakes in flight in all; `nSenders` of them, spread evenly over the client
+ * indices (so over the workers), are senders.
  */
 async function connectClients(workers, kind, port, clients, nSenders, epochUs, concurrency = 128, deadlineMs = 0) {
   const senderOf = {};
   for (let s = 0; s < nSenders; s++) senderOf[Math.floor(((s + 0.5) * clients) / nSenders)] = s;
+  const sources = sourceAddresses(clients);
   const per = Math.ceil(clients / workers.length);
+  const perWorker = Math.ceil(concurrency / workers.length);
   const results = await Promise.all(
     workers.map((w, i) => {
       const first = i * per;
       const count = Math.max(0, Math.min(per, clients - first));
       return w.call(
         'connect',
-        { kind, port, first, count, concurrency, nSenders, epochUs, senderOf, deadlineMs },
+        { kind, port, first, count, concurrency: perWorker, nSenders, epochUs, senderOf, sources, deadlineMs },
         deadlineMs > 0 ? deadlineMs + 30_000 : Math.max(60_000, clients * 20),
       );
     }),
@@ -221,9 +362,39 @@ function checkResult(drains) {
   };
 }
 
+// ---- rounds -------------------------------------------------------------------------------
+
+/** The median of the finite values (the mean of the middle two for an even count). */
+function median(values) {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const m = v.length >> 1;
+  return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/**
+ * Runs `round(kind, i)` for every kind in turn, `n` times over (c2, ws, sio, nats, c2, ws,
+ * …), logging each pass with `show`; returns every kind's rounds.
+ */
+async function inRounds(n, kinds, round, show) {
+  const rounds = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (let i = 0; i < n; i++) {
+    for (const kind of kinds) rounds[kind].push(await round(kind, i));
+    log(`  round ${i + 1}/${n}: ${kinds.map((k) => `${SERVERS[k].label} ${show(rounds[k][i])}`).join(', ')}`);
+  }
+  return rounds;
+}
+
+/** Each figure's median over the rounds (`fields`), and the list of the rounds. */
+function medians(rounds, fields) {
+  const out = { rounds };
+  for (const field of fields) out[field] = median(rounds.map((r) => r[field]));
+  return out;
+}
+
 // ---- scenarios ----------------------------------------------------------------------------
 
-/** The server under test and the load generators, with every client connected and joined. */
+/** The server under test and its load generators, with every client connected and joined. */
 async function connectedLoad(procs, kind, p) {
   const server = await startServer(kind);
   procs.push(server);
@@ -235,73 +406,122 @@ async function connectedLoad(procs, kind, p) {
   return { server, workers, epochUs };
 }
 
-async function fanout(kind) {
-  const p = P.fanout;
+/**
+ * One measured round of a message scenario: the senders start (`startArgs`), after the
+ * warm-up the server's CPU, the generators' deliveries and the machine's CPU are sampled
+ * around `measureMs`, then the senders stop and every client must get every message sent
+ * so far (the checks are cumulative over the rounds: sequence numbers go on).
+ *
+ * The server's CPU time is read from /proc/<pid>/stat (all its threads), for every server
+ * alike: a saturated Node server would answer a `stats` request only after its current turn
+ * of the event loop (seconds for the naive peers), out of step with the generators' window.
+ */
+async function messageRound({ server, workers }, p, startArgs, warmupMs) {
+  await all(workers, 'start', startArgs);
+  await sleep(warmupMs);
+  const c0 = machineCpu();
+  const s0 = procStats(server.pid, nowUs);
+  const m0 = await all(workers, 'mark');
+  await sleep(p.measureMs);
+  const s1 = procStats(server.pid, nowUs);
+  const m1 = await all(workers, 'mark');
+  const c1 = machineCpu();
+  const expected = mergeSent(await all(workers, 'stopSending'), p.senders);
+  const drainedFrom = nowUs();
+  const drains = await all(workers, 'drain', { expected, timeoutMs: 20_000 }, 30_000);
+  const delivered = m1.reduce((n, m, i) => n + m.delivered - m0[i].delivered, 0);
+  const seconds = m1.reduce((n, m, i) => n + (m.t - m0[i].t), 0) / m1.length / 1e6;
+  return {
+    drains,
+    /** Time the clients took to get the messages still on their way when the senders stopped. */
+    drainSeconds: (nowUs() - drainedFrom) / 1e6,
+    delivered,
+    seconds,
+    /** Messages sent so far, in every round. */
+    messages: expected.reduce((a, b) => a + b, 0),
+    serverCpu: cpuShare(s0, s1),
+    serverCpuSeconds: (s1.cpu - s0.cpu) / 1e6,
+    generatorCpu: m1.reduce((n, m, i) => n + cpuShare(m0[i], m), 0),
+    machineCores: machineCores(c0, c1),
+  };
+}
+
+/**
+ * A message scenario: every server started and its clients connected, then rounds in turn;
+ * each figure is the server's median round, lost / reordered count every round's frames.
+ */
+async function messageScenario(p, kinds, round, fields, show) {
   return withProcesses(async (procs) => {
-    const { server, workers } = await connectedLoad(procs, kind, p);
-    await all(workers, 'start', { window: p.window });
-    await sleep(p.warmupMs);
-    const c0 = machineCpu();
-    const [s0, m0] = await Promise.all([server.call('stats'), all(workers, 'mark')]);
-    await sleep(p.measureMs);
-    const [s1, m1] = await Promise.all([server.call('stats'), all(workers, 'mark')]);
-    const c1 = machineCpu();
-    const expected = mergeSent(await all(workers, 'stopSending'), p.senders);
-    const drains = await all(workers, 'drain', { expected, timeoutMs: 20_000 }, 30_000);
-    const delivered = m1.reduce((n, m, i) => n + m.delivered - m0[i].delivered, 0);
-    const seconds = m1.reduce((n, m, i) => n + (m.t - m0[i].t), 0) / m1.length / 1e6;
-    const check = checkResult(drains);
-    return {
-      deliveriesPerSec: delivered / seconds,
-      messages: expected.reduce((a, b) => a + b, 0),
-      serverCpu: cpuShare(s0, s1),
-      generatorCpu: m1.reduce((n, m, i) => n + cpuShare(m0[i], m), 0),
-      machineCores: machineCores(c0, c1),
-      ...check,
-    };
+    const loads = {};
+    for (const kind of kinds) loads[kind] = await connectedLoad(procs, kind, p);
+    const rounds = await inRounds(
+      p.rounds,
+      kinds,
+      (kind, i) => round(loads[kind], i === 0 ? p.warmupMs : p.rewarmMs),
+      show,
+    );
+    const out = {};
+    for (const kind of kinds) {
+      const list = rounds[kind];
+      const last = list[list.length - 1];
+      out[kind] = {
+        ...medians(list, fields),
+        messages: last.messages,
+        // The generators' counters run over all the rounds, and the last drain waited for
+        // every message sent in any of them.
+        ...checkResult(last.drains),
+      };
+      for (const r of list) delete r.drains;
+    }
+    return out;
   });
 }
 
-async function latency(kind) {
+async function fanout(kinds) {
+  const p = P.fanout;
+  const round = async (load, warmupMs) => {
+    const r = await messageRound(load, p, { window: p.window }, warmupMs);
+    return {
+      ...r,
+      deliveriesPerSec: r.delivered / r.seconds,
+      perServerCpuSecond: r.delivered / r.serverCpuSeconds,
+    };
+  };
+  const fields = ['deliveriesPerSec', 'perServerCpuSecond', 'serverCpu', 'generatorCpu', 'machineCores'];
+  return messageScenario(p, kinds, round, fields, (r) => `${fmt(r.deliveriesPerSec)}/s`);
+}
+
+async function latency(kinds) {
   const p = P.latency;
   const rateHz = p.deliveriesPerSec / p.clients / p.senders;
-  return withProcesses(async (procs) => {
-    const { server, workers, epochUs } = await connectedLoad(procs, kind, p);
-    const startAtUs = nowUs() - epochUs + 100_000;
-    const recordFromUs = startAtUs + p.warmupMs * 1000;
-    await all(workers, 'start', { rateHz, startAtUs, recordFromUs });
-    await sleep(100 + p.warmupMs);
-    const c0 = machineCpu();
-    const [s0, m0] = await Promise.all([server.call('stats'), all(workers, 'mark')]);
-    await sleep(p.measureMs);
-    const [s1, m1] = await Promise.all([server.call('stats'), all(workers, 'mark')]);
-    const c1 = machineCpu();
-    const expected = mergeSent(await all(workers, 'stopSending'), p.senders);
-    const drains = await all(workers, 'drain', { expected, timeoutMs: 20_000 }, 30_000);
+  const round = async (load, warmupMs) => {
+    const startAtUs = nowUs() - load.epochUs + 100_000;
+    const recordFromUs = startAtUs + warmupMs * 1000;
+    const r = await messageRound(load, p, { rateHz, startAtUs, recordFromUs }, 100 + warmupMs);
     const hist = new Histogram();
-    for (const d of drains) hist.add(d.hist);
-    const delivered = m1.reduce((n, m, i) => n + m.delivered - m0[i].delivered, 0);
-    const seconds = m1.reduce((n, m, i) => n + (m.t - m0[i].t), 0) / m1.length / 1e6;
+    for (const d of r.drains) hist.add(d.hist);
     return {
-      deliveredPerSec: delivered / seconds,
+      ...r,
+      deliveredPerSec: r.delivered / r.seconds,
       timed: hist.n,
       p50: hist.quantile(0.5) / 1000,
       p99: hist.quantile(0.99) / 1000,
       max: hist.max / 1000,
-      serverCpu: cpuShare(s0, s1),
-      generatorCpu: m1.reduce((n, m, i) => n + cpuShare(m0[i], m), 0),
-      machineCores: machineCores(c0, c1),
-      ...checkResult(drains),
     };
-  });
+  };
+  const fields = ['deliveredPerSec', 'p50', 'p99', 'max', 'serverCpu', 'generatorCpu', 'machineCores'];
+  const out = await messageScenario(p, kinds, round, fields, (r) => `p99 ${fmt(r.p99, 1)} ms`);
+  for (const r of Object.values(out)) r.timed = r.rounds.reduce((n, x) => n + x.timed, 0);
+  return out;
 }
 
-async function connections(kind) {
+/** One round of the connections scenario, on a fresh server and fresh generators. */
+async function connectionsRound(kind) {
   const p = P.connections;
   return withProcesses(async (procs) => {
     const server = await startServer(kind, { maxUsers: p.clients + 100 });
     procs.push(server);
-    const workers = startWorkers(options.workers);
+    const workers = startWorkers(generatorCount(p.clients));
     procs.push(...workers);
     await sleep(200);
     const before = await server.call('gc');
@@ -340,6 +560,40 @@ async function connections(kind) {
       reasons: status.flatMap((s) => s.lostReasons),
     };
   });
+}
+
+/**
+ * The connections scenario: each round connects every server's users anew. Figures are
+ * medians; `held` is the fewest any round held, and a round cut off at the deadline marks it.
+ */
+async function connections(kinds) {
+  const p = P.connections;
+  const rounds = await inRounds(p.rounds, kinds, connectionsRound, (r) =>
+    r.timedOut ? `> ${p.deadlineS} s` : `${fmt(r.connectSeconds, 2)} s`,
+  );
+  const fields = [
+    'connectSeconds',
+    'connectServerCpu',
+    'connectGeneratorCpu',
+    'machineCores',
+    'rssPerConn',
+    'heapPerConn',
+    'rssBefore',
+    'rssAfter',
+  ];
+  const out = {};
+  for (const kind of kinds) {
+    const list = rounds[kind];
+    out[kind] = {
+      ...medians(list, fields),
+      held: Math.min(...list.map((r) => r.held)),
+      joined: Math.min(...list.map((r) => r.joined)),
+      timedOut: list.some((r) => r.timedOut),
+      droppedClients: list.reduce((n, r) => n + r.droppedClients, 0),
+      reasons: list.flatMap((r) => r.reasons),
+    };
+  }
+  return out;
 }
 
 async function directory() {
@@ -430,42 +684,62 @@ async function directory() {
 
 // ---- the run ------------------------------------------------------------------------------
 
+/** The machine's load average (1, 5, 15 minutes): other work on it while the bench runs. */
+const loadText = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
 async function main() {
   const started = Date.now();
   const results = { fanout: {}, latency: {}, connections: {}, directory: null };
   log(
     `c2 bench${quick ? ' (quick)' : ''}: node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ` +
-      `load ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}, ${options.workers} load generator process${options.workers > 1 ? 'es' : ''}`,
+      `load ${loadText()}, ${options.workers} load generator process${options.workers > 1 ? 'es' : ''} per server, ` +
+      `open files ${fmt(openFiles)}, ${fmt(PER_SOURCE)} clients per source address`,
   );
+  if (natsBinary === null) log('no nats-server binary (C2_BENCH_NATS, /usr/sbin/nats-server…): no NATS rows');
+  if (Object.keys(options.c2).length > 0) log(`c2 server options: ${JSON.stringify(options.c2)}`);
+  checkOpenFiles();
+  const labelled = (kind, line) => log(`  ${SERVERS[kind].label}: ${line}`);
   if (scenarios.includes('fanout')) {
-    for (const kind of serverKinds) {
-      log(`fan-out: ${SERVERS[kind].label} …`);
-      const r = await fanout(kind);
-      results.fanout[kind] = r;
-      log(
-        `  ${fmt(r.deliveriesPerSec)} deliveries/s, lost ${r.lost}, reordered ${r.reordered}, server CPU ${fmt(r.serverCpu * 100)} %, generator CPU ${fmt(r.generatorCpu * 100)} %`,
+    log(`fan-out: ${serverKinds.map((k) => SERVERS[k].label).join(', ')} in ${P.fanout.rounds} alternating rounds …`);
+    results.fanout = await fanout(serverKinds);
+    for (const [kind, r] of Object.entries(results.fanout)) {
+      labelled(
+        kind,
+        `${fmt(r.deliveriesPerSec)} deliveries/s (median of ${r.rounds.map((x) => fmt(x.deliveriesPerSec)).join(', ')}), ` +
+          `${fmt(r.perServerCpuSecond)} per server CPU-second, lost ${r.lost}, reordered ${r.reordered}, ` +
+          `server CPU ${fmt(r.serverCpu * 100)} %, generator CPU ${fmt(r.generatorCpu * 100)} %`,
       );
     }
   }
   if (scenarios.includes('latency')) {
-    for (const kind of serverKinds) {
-      log(`latency: ${SERVERS[kind].label} …`);
-      const r = await latency(kind);
-      results.latency[kind] = r;
-      log(
-        `  p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms, max ${fmt(r.max, 2)} ms over ${fmt(r.timed)} deliveries (${fmt(r.deliveredPerSec)}/s), lost ${r.lost}`,
+    log(`latency: ${serverKinds.map((k) => SERVERS[k].label).join(', ')} in ${P.latency.rounds} alternating rounds …`);
+    results.latency = await latency(serverKinds);
+    for (const [kind, r] of Object.entries(results.latency)) {
+      labelled(
+        kind,
+        `p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms (median of ${r.rounds.map((x) => fmt(x.p99, 2)).join(', ')}), ` +
+          `max ${fmt(r.max, 2)} ms over ${fmt(r.timed)} deliveries (${fmt(r.deliveredPerSec)}/s), lost ${r.lost}`,
       );
     }
   }
-  if (scenarios.includes('connections')) {
-    for (const kind of serverKinds) {
-      log(`connections: ${SERVERS[kind].label} …`);
-      const r = await connections(kind);
-      results.connections[kind] = r;
-      log(
-        `  ${fmt(r.held)} held${r.timedOut ? ` (connecting cut off after ${P.connections.deadlineS} s)` : ''}, connected in ${fmt(r.connectSeconds, 2)} s (CPU: server ${fmt(r.connectServerCpu * 100)} %, generator ${fmt(r.connectGeneratorCpu * 100)} %, machine ${fmt(r.machineCores, 2)} cores), ${fmt(r.rssPerConn / 1024, 1)} KiB RSS per connection`,
+  if (scenarios.includes('connections') && connectionKinds.length > 0) {
+    const p = P.connections;
+    const generators = generatorCount(p.clients);
+    log(
+      `connections: ${fmt(p.clients)} users, ${connectionKinds.map((k) => SERVERS[k].label).join(', ')} in ${p.rounds} alternating rounds` +
+        `${generators > options.workers ? ` (${generators} load generator processes: ${fmt(openFiles)} open files each at most)` : ''} …`,
+    );
+    results.connections = await connections(connectionKinds);
+    for (const [kind, r] of Object.entries(results.connections)) {
+      labelled(
+        kind,
+        `${fmt(r.held)} held${r.timedOut ? ` (connecting cut off after ${p.deadlineS} s)` : ''}, connected in ${fmt(r.connectSeconds, 2)} s ` +
+          `(median of ${r.rounds.map((x) => fmt(x.connectSeconds, 2)).join(', ')}; CPU: server ${fmt(r.connectServerCpu * 100)} %, ` +
+          `generator ${fmt(r.connectGeneratorCpu * 100)} %, machine ${fmt(r.machineCores, 2)} cores), ` +
+          `${fmt(r.rssPerConn / 1024, 1)} KiB RSS per connection`,
       );
     }
   }
@@ -481,7 +755,7 @@ async function main() {
   const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P });
   if (profileDir) log(`CPU profiles: ${profileDir}`);
   if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
-  log(`bench finished in ${fmt(results.seconds, 1)} s`);
+  log(`bench finished in ${fmt(results.seconds, 1)} s (load ${loadText()})`);
   return verdict;
 }
 

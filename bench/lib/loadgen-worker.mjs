@@ -6,6 +6,15 @@
  * and its send time, so each client checks that it got every message of every sender,
  * once and in order, and can time it.
  *
+ * NATS clients are the same, speaking NATS's text protocol instead: after the server's
+ * `INFO {…}`, `CONNECT {…}`, `SUB chat 1` and `PING`, joined at the `PONG`; a message is sent
+ * as `PUB chat 30` and arrives as `MSG chat 1 30` followed by its 30 bytes, cut off the stream
+ * by that length; the server's `PING`s are answered with `PONG`.
+ *
+ * Sockets are opened from the loopback source addresses the orchestrator gives (127.0.0.2,
+ * 127.0.0.3, …), so a run of 100,000 clients does not run out of ephemeral ports (each
+ * source address has its own ~28,000).
+ *
  * Message text (30 bytes): `SSSS-QQQQQQQQQQ-TTTTTTTTTTTT~~` — sender index, sequence
  * number, send time in µs since the run's epoch (see clock.mjs).
  */
@@ -18,10 +27,17 @@ import { Histogram } from './histogram.mjs';
 const TEXT_LENGTH = 30;
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
+/** What every NATS subscriber gets before a chat message's 30 bytes (subject `chat`, sid 1). */
+const NATS_MSG = `MSG chat 1 ${TEXT_LENGTH}\r\n`;
+/** A whole NATS chat message as received: control line, payload, CRLF. */
+const NATS_MSG_LENGTH = NATS_MSG.length + TEXT_LENGTH + 2;
+/** The longest NATS control line accepted (the server's INFO is a few hundred bytes). */
+const NATS_MAX_LINE = 64 * 1024;
+
 /**
  * How each server is spoken to. `recv` is what a chat message looks like on the way in
  * (its text starts right after it: every client name has the same length), `send` how a
- * client sends one.
+ * client sends one (in a WebSocket frame, or as is for NATS).
  */
 const KINDS = {
   c2: {
@@ -42,6 +58,12 @@ const KINDS = {
     send: ['42["msg","', '"]'],
     prefix: '42["msg"',
   },
+  nats: {
+    nats: true,
+    recv: () => NATS_MSG,
+    send: [`PUB chat ${TEXT_LENGTH}\r\n`, '\r\n'],
+    prefix: NATS_MSG,
+  },
 };
 
 /** Client names: all the same length, so a message's text is at a fixed offset. */
@@ -57,6 +79,8 @@ const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const g = {
   kind: 'c2',
   spec: KINDS.c2,
+  /** Speaking NATS rather than WebSocket. */
+  nats: false,
   prefix: Buffer.alloc(0),
   textOffset: 0,
   nSenders: 0,
@@ -124,6 +148,28 @@ function clientFrame(opcode, payload) {
 
 const textFrame = (text) => clientFrame(0x1, Buffer.from(text, 'utf8'));
 
+/** Index just past the `\n` ending the line that starts at `at`, or -1 if it is not all there. */
+function lineEnd(buf, at, end) {
+  for (let i = at; i < end; i++) if (buf[i] === 10) return i + 1;
+  return -1;
+}
+
+/**
+ * Length of the NATS protocol item starting at `at`: its control line, and for `MSG` the
+ * payload (its size is the line's last field) and CRLF after it; -1 if the line is not all
+ * there (the payload may still be missing: compare with what is there).
+ */
+function natsItemLength(buf, at, end) {
+  const after = lineEnd(buf, at, end);
+  if (after < 0) return -1;
+  if (buf[at] !== 77 || buf[at + 1] !== 83 || buf[at + 2] !== 71 || buf[at + 3] !== 32) return after - at; // not "MSG "
+  let i = after - 2;
+  if (buf[i] === 13) i--;
+  let size = 0;
+  for (let scale = 1; i > at && buf[i] >= 48 && buf[i] <= 57; i--, scale *= 10) size += (buf[i] - 48) * scale;
+  return after - at + size + 2;
+}
+
 /** Total length of the frame starting at `at`, or -1 when its header is not all there. */
 function frameLength(buf, at, end) {
   const avail = end - at;
@@ -144,7 +190,7 @@ const JOINED = 2;
 const CLOSED = 3;
 
 class Conn {
-  constructor(index, port, onJoined) {
+  constructor(index, port, localAddress, onJoined) {
     this.index = index;
     this.name = clientName(index);
     this.state = HANDSHAKE;
@@ -163,17 +209,23 @@ class Conn {
     this.socket = net.connect({
       host: '127.0.0.1',
       port,
+      localAddress,
       onread: { buffer: READ_BUFFER, callback: (n, buf) => this.onRead(buf, n) },
     });
     this.socket.setNoDelay(true);
+    // A NATS client waits for the server's INFO (see onNatsLine).
+    if (!g.nats) this.upgrade(port);
+    this.socket.on('error', (err) => this.onGone(`socket error: ${err.message}`));
+    this.socket.on('close', () => this.onGone('closed by the server'));
+  }
+
+  upgrade(port) {
     this.socket.on('connect', () => {
       this.socket.write(
         `GET ${g.spec.path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
-    this.socket.on('error', (err) => this.onGone(`socket error: ${err.message}`));
-    this.socket.on('close', () => this.onGone('closed by the server'));
   }
 
   onGone(reason) {
@@ -189,6 +241,12 @@ class Conn {
   }
 
   fail(reason) {
+    if (this.state === JOINED) {
+      // A protocol error after joining: the client is lost.
+      this.onGone(reason);
+      this.socket.destroy();
+      return;
+    }
     const callback = this.onJoined;
     this.onJoined = undefined;
     this.state = CLOSED;
@@ -197,9 +255,14 @@ class Conn {
   }
 
   onRead(buf, n) {
-    if (this.state === HANDSHAKE) return this.onHandshake(buf, n);
-    if (g.recordFrom >= 0) g.readNow = nowUs() - g.epochUs;
-    this.parse(buf, 0, n);
+    if (g.nats) {
+      if (g.recordFrom >= 0) g.readNow = nowUs() - g.epochUs;
+      this.parseNats(buf, 0, n);
+    } else {
+      if (this.state === HANDSHAKE) return this.onHandshake(buf, n);
+      if (g.recordFrom >= 0) g.readNow = nowUs() - g.epochUs;
+      this.parse(buf, 0, n);
+    }
     if (this.sender >= 0 && g.sending && g.window > 0 && this.inflight < g.window) {
       this.sendMessages(g.window - this.inflight);
     }
@@ -299,6 +362,96 @@ class Conn {
     }
   }
 
+  /**
+   * NATS: cuts the protocol items off buf[start, end). A chat message is recognised by its
+   * whole control line (`MSG chat 1 30`), then its payload is at a fixed offset; anything
+   * else goes through natsItemLength. An item split between reads is completed from the
+   * next read (only its own bytes are copied), as for WebSocket frames.
+   */
+  parseNats(buf, start, end) {
+    let at = start;
+    if (this.rest !== null) {
+      let joined = this.rest;
+      this.rest = null;
+      if (lineEnd(joined, 0, joined.length) < 0) {
+        const after = lineEnd(buf, at, end);
+        if (after < 0) {
+          this.rest = Buffer.concat([joined, buf.subarray(at, end)]);
+          if (this.rest.length > NATS_MAX_LINE) this.fail('NATS control line too long');
+          return;
+        }
+        joined = Buffer.concat([joined, buf.subarray(at, after)]);
+        at = after;
+      }
+      const total = natsItemLength(joined, 0, joined.length);
+      const need = total - joined.length;
+      if (need > end - at) {
+        this.rest = Buffer.concat([joined, buf.subarray(at, end)]);
+        return;
+      }
+      if (need > 0) joined = Buffer.concat([joined, buf.subarray(at, at + need)]);
+      at += need;
+      if (total === NATS_MSG_LENGTH && this.state === JOINED && this.isMessage(joined, 0)) this.natsMessage(joined, 0);
+      else this.natsItem(joined, 0, total);
+    }
+    while (at < end && this.state !== CLOSED) {
+      if (end - at >= NATS_MSG_LENGTH && this.state === JOINED && this.isMessage(buf, at)) {
+        this.natsMessage(buf, at);
+        at += NATS_MSG_LENGTH;
+        continue;
+      }
+      const length = natsItemLength(buf, at, end);
+      if (length < 0 || length > end - at) break;
+      this.natsItem(buf, at, at + length);
+      at += length;
+    }
+    if (at < end && this.state !== CLOSED) {
+      this.rest = Buffer.from(buf.subarray(at, end));
+      if (this.rest.length > NATS_MAX_LINE + 1024 * 1024) this.fail('NATS item too long');
+    }
+  }
+
+  /** A NATS chat message (its control line checked) at `at`. */
+  natsMessage(buf, at) {
+    if (buf[at + NATS_MSG_LENGTH - 2] !== 13 || buf[at + NATS_MSG_LENGTH - 1] !== 10) {
+      return this.fail('NATS message without CRLF after its payload');
+    }
+    this.onMessage(buf, at + NATS_MSG.length);
+  }
+
+  /** A NATS item other than a chat message of a joined client: buf[at, end). */
+  natsItem(buf, at, end) {
+    if (buf[at] === 77 && buf[at + 1] === 83 && buf[at + 2] === 71 && buf[at + 3] === 32) {
+      // A MSG of another shape (subject, sid, size), or one before the PONG that joins.
+      if (this.state === JOINED) g.invalid++;
+      else g.other++;
+      return;
+    }
+    this.onNatsLine(buf.toString('latin1', at, buf[end - 2] === 13 ? end - 2 : end - 1));
+  }
+
+  onNatsLine(line) {
+    if (line === 'PING') return this.write('PONG\r\n');
+    if (line.startsWith('INFO ') && this.state === HANDSHAKE) {
+      this.state = JOINING;
+      const options = {
+        verbose: false,
+        pedantic: false,
+        name: this.name,
+        lang: 'node',
+        version: 'c2-bench',
+        echo: true,
+      };
+      return this.write(`CONNECT ${JSON.stringify(options)}\r\nSUB chat 1\r\nPING\r\n`);
+    }
+    if (line === 'PONG' && this.state === JOINING) return this.joined();
+    if (line.startsWith('-ERR')) {
+      // A NATS error is a failure of the run: before joining, a refusal; after, a lost client.
+      return this.fail(this.state === JOINED ? `NATS error: ${line}` : `refused: ${line}`);
+    }
+    g.other++; // +OK, PONG, an INFO update
+  }
+
   isMessage(buf, start) {
     const prefix = g.prefix;
     for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
@@ -374,20 +527,27 @@ function setup({ kind, nSenders, epochUs }) {
   if (spec === undefined) throw new Error(`unknown server kind ${kind}`);
   g.kind = kind;
   g.spec = spec;
+  g.nats = spec.nats === true;
   g.prefix = Buffer.from(spec.prefix);
   g.textOffset = Buffer.byteLength(spec.recv(clientName(0)));
   g.nSenders = nSenders;
   g.epochUs = epochUs;
   const text = `0000-0000000000-000000000000${'~'.repeat(TEXT_LENGTH - 28)}`;
-  g.template = textFrame(spec.send[0] + text + spec.send[1]);
-  g.textAt = 6 + Buffer.byteLength(spec.send[0]);
+  if (g.nats) {
+    g.template = Buffer.from(spec.send[0] + text + spec.send[1], 'latin1');
+    g.textAt = Buffer.byteLength(spec.send[0]);
+  } else {
+    g.template = textFrame(spec.send[0] + text + spec.send[1]);
+    g.textAt = 6 + Buffer.byteLength(spec.send[0]);
+  }
 }
 
 /**
  * Opens clients [first, first + count), at most `concurrency` handshakes at a time, and
- * resolves when all have joined (or failed). `senderOf` maps client index → sender index.
+ * resolves when all have joined (or failed). `senderOf` maps client index → sender index;
+ * client i's socket is opened from `sources[i % sources.length]` (none: the kernel's choice).
  */
-function connect({ kind, port, first, count, concurrency, nSenders, epochUs, senderOf, deadlineMs = 0 }) {
+function connect({ kind, port, first, count, concurrency, nSenders, epochUs, senderOf, sources = [], deadlineMs = 0 }) {
   setup({ kind, nSenders, epochUs });
   const t0 = nowUs();
   let started = 0;
@@ -409,7 +569,8 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
     const deadline = deadlineMs > 0 ? setTimeout(() => settle(true), deadlineMs) : undefined;
     const launch = () => {
       const index = first + started++;
-      const conn = new Conn(index, port, (c, error) => {
+      const source = sources.length > 0 ? sources[index % sources.length] : undefined;
+      const conn = new Conn(index, port, source, (c, error) => {
         done++;
         if (error !== null) {
           failed++;
@@ -434,14 +595,16 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
 /**
  * Starts the senders: a closed loop of `window` messages in flight per sender (each one's
  * own copy coming back frees its slot), or an open loop of `rateHz` messages a second per
- * sender, on a fixed schedule.
+ * sender, on a fixed schedule. Called once per round: sequence numbers go on from the last
+ * round (so every frame of every round is checked), the latency histogram starts afresh.
  */
 function start({ window = 0, rateHz = 0, startAtUs = 0, recordFromUs = -1 }) {
   g.sending = true;
   g.window = window;
   g.recordFrom = recordFromUs;
+  g.hist = new Histogram();
   if (window > 0) {
-    for (const conn of senders) conn.sendMessages(window);
+    for (const conn of senders) conn.sendMessages(window - conn.inflight);
   } else if (rateHz > 0) {
     const period = 1e6 / rateHz;
     senders.forEach((conn) => {

@@ -1,6 +1,7 @@
 /**
  * The one table of the run: figures side by side, ratios from the same run, the targets of
- * issue 7 and whether each is met. Printed as Markdown, so it can go into BENCHMARKS.md.
+ * issues 7 and 17 and whether each is met. Printed as Markdown, so it can go into
+ * BENCHMARKS.md. Message and connection figures are each server's median round.
  */
 
 const fmt = (n, digits = 0) =>
@@ -27,6 +28,7 @@ export function printTable(results, { serverKinds, params }) {
       cell(key, 'c2', get),
       serverKinds.includes('ws') ? cell(key, 'ws', get) : '–',
       serverKinds.includes('sio') ? cell(key, 'sio', get) : '–',
+      serverKinds.includes('nats') ? cell(key, 'nats', get) : '–',
       extra.ceiling ?? '–',
       extra.ratio ?? '',
       extra.target ?? '',
@@ -49,14 +51,21 @@ export function printTable(results, { serverKinds, params }) {
   if (Object.keys(f).length > 0) {
     key = 'fanout';
     const p = params.fanout;
-    const name = `fan-out: ${fmt(p.clients)} clients, ${p.senders} senders, 30-byte messages`;
-    const vsWs = ratio(f.c2?.deliveriesPerSec, f.ws?.deliveriesPerSec);
-    const vsSio = ratio(f.c2?.deliveriesPerSec, f.sio?.deliveriesPerSec);
+    const name = `fan-out: ${fmt(p.clients)} clients, ${p.senders} senders, 30-byte messages (median of ${p.rounds} rounds)`;
+    const vs = (field, kind) => ratio(f.c2?.[field], f[kind]?.[field]);
+    const vsWs = vs('deliveriesPerSec', 'ws');
+    const vsSio = vs('deliveriesPerSec', 'sio');
     const fanOk = f.c2 && f.ws && f.sio ? vsWs >= 2 && vsSio >= 1.5 : undefined;
     row(name, 'deliveries / s', (r) => fmt(r.deliveriesPerSec), {
-      ratio: `${times(vsWs)} ws, ${times(vsSio)} Socket.IO`,
+      ratio: `${times(vsWs)} ws, ${times(vsSio)} Socket.IO${f.nats ? `, ${times(vs('deliveriesPerSec', 'nats'))} NATS` : ''}`,
       target: '≥ 2× ws, ≥ 1.5× Socket.IO',
       ok: fanOk,
+    });
+    const perCpuNats = vs('perServerCpuSecond', 'nats');
+    row('', 'deliveries / server CPU-second', (r) => fmt(r.perServerCpuSecond), {
+      ratio: `${times(vs('perServerCpuSecond', 'ws'))} ws, ${times(vs('perServerCpuSecond', 'sio'))} Socket.IO, ${times(perCpuNats)} NATS`,
+      target: '≥ 1.0× NATS',
+      ok: f.c2 && f.nats ? perCpuNats >= 1 : undefined,
     });
     const ok = everyClean('fanout');
     if (!ok) verdict.correctness = false;
@@ -69,7 +78,7 @@ export function printTable(results, { serverKinds, params }) {
   if (Object.keys(l).length > 0) {
     key = 'latency';
     const p = params.latency;
-    const name = `latency: ${fmt(p.clients)} clients, ${fmt(p.deliveriesPerSec)} deliveries / s offered`;
+    const name = `latency: ${fmt(p.clients)} clients, ${fmt(p.deliveriesPerSec)} deliveries / s offered (median of ${p.rounds} rounds)`;
     row(name, 'p50 (ms)', (r) => fmt(r.p50, 2));
     row('', 'p99 (ms)', (r) => fmt(r.p99, 2), {
       target: '≤ 20 ms (c2)',
@@ -88,7 +97,7 @@ export function printTable(results, { serverKinds, params }) {
   if (Object.keys(c).length > 0) {
     key = 'connections';
     const p = params.connections;
-    const name = `connections: ${fmt(p.clients)} idle users`;
+    const name = `connections: ${fmt(p.clients)} idle users (median of ${p.rounds} rounds)`;
     // The targets are for 10,000 users; with fewer (--quick), fixed costs dominate the
     // per-connection figure, so it is shown but not judged.
     const full = p.clients >= 10_000;
@@ -123,6 +132,7 @@ export function printTable(results, { serverKinds, params }) {
         first ? name : '',
         measure,
         get(d),
+        '–',
         '–',
         '–',
         ceilingGet(d),
@@ -177,6 +187,7 @@ export function printTable(results, { serverKinds, params }) {
     'c2',
     'naive ws',
     'Socket.IO',
+    'NATS',
     'ceiling',
     'Ratio (c2 ÷ peer)',
     'Target',

@@ -4,6 +4,9 @@
  * senders are meant to go as fast as the server allows). Everything else — the slow
  * consumer limit, history, heartbeats — is the default.
  *
+ * `options` (from `npm run bench -- --c2 option=value`) are given to startChatServer over
+ * these: top-level options replace the bench's, `limits` are merged with its limits.
+ *
  * C2_BENCH_DIST=<dir> benchmarks another build (a dist/ directory) instead: for trying a
  * change of the server against the same bench before making it.
  */
@@ -11,14 +14,16 @@ import { distUrl, runServer } from './common.mjs';
 
 const { startChatServer } = await import(`${distUrl()}/server/chat-server.js`);
 
-await runServer(async ({ maxUsers = 20_000 }) => {
+await runServer(async ({ maxUsers = 20_000, options = {} }) => {
+  const { limits = {}, ...rest } = options;
   const server = await startChatServer({
     host: '127.0.0.1',
     port: 0,
     id: 7,
     name: 'bench',
     maxUsers,
-    limits: { floodRatePerSecond: 1e9, floodBurst: 1e9 },
+    ...rest,
+    limits: { floodRatePerSecond: 1e9, floodBurst: 1e9, ...limits },
   });
   return { port: server.port };
 });

@@ -47,6 +47,6 @@ export const history: Query = {
       }
       n = Math.min(Number(count), HISTORY_QUERY_MAX);
     }
-    return newestThatFit(hub.history.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes));
+    return newestThatFit(hub.messages.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes));
   },
 };

@@ -4,12 +4,14 @@ import type { Query } from './types.js';
 export const serverInfo: Query = {
   name: 'server_info',
   args: [],
-  description: 'This server as JSON: { id, name, connectedUsers, maxUsers, version }',
+  description:
+    'This server as JSON: { id, name, connectedUsers, maxUsers, version, epoch, lastSeq } (lastSeq: the seq of the last message sent to you before this answer)',
   arity: 0,
   minArgs: 0,
   operatorOnly: false,
   handle(hub) {
     const { id, name, maxUsers } = hub.options;
-    return JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION });
+    const { epoch, lastSeq } = hub.messages;
+    return JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION, epoch, lastSeq });
   },
 };

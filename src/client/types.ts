@@ -83,10 +83,16 @@ export interface ServerInfo {
   connectedUsers: number;
   maxUsers: number;
   version: string;
+  /** The epoch of the server's message sequence (contract §10). */
+  epoch: string;
+  /** The seq of the last message sent to this connection before the answer. */
+  lastSeq: number;
 }
 
 /** One entry of `c2/QUERY history`. */
 export interface HistoryEntry {
+  /** The message's place in the server's sequence. */
+  seq: number;
   username: string;
   text: string;
   /** ms since the epoch. */

@@ -55,8 +55,8 @@ const COMMANDS = {
     run(hub, rest) {
       const problem = validateMessageText(rest, hub.options.limits.messageMaxLength);
       if (problem) return `error: ${problem}`;
-      hub.announce(rest);
-      return `sent as "${hub.options.name}"`;
+      const failure = hub.announce(rest);
+      return failure === null ? `sent as "${hub.options.name}"` : `error: ${failure}`;
     },
   },
   '/help': {

@@ -5,15 +5,16 @@ import { type DisconnectReason, formatServerMessage } from '../protocol/messages
 import { normalizeUsername, usernameKey, validateUsername } from '../protocol/rules.js';
 import { BanList } from './bans.js';
 import { COMMANDS } from './commands/index.js';
+import { msg as msgCommand } from './commands/msg.js';
 import { checkRow, type Outcome, type Refusal, refuse } from './commands/rules.js';
 import { Connection } from './connection.js';
-import { encodeTextFrame } from './frame.js';
-import { History } from './history.js';
+import { encodeTextFrame, encodeTextFrames } from './frame.js';
+import { MessageLog } from './history.js';
 import { JoinBatch } from './join-batch.js';
 import { ChatStats } from './metrics.js';
 import { nameIdentity } from './name-identity.js';
 import { OperatorGate } from './operators.js';
-import { HISTORY_QUERY_MAX, type ResolvedChatOptions } from './options.js';
+import type { ResolvedChatOptions } from './options.js';
 import { Room } from './room.js';
 import type { ServerStore } from './store.js';
 
@@ -37,7 +38,8 @@ export class ChatHub {
   readonly room = new Room();
   readonly stats = new ChatStats();
   readonly bans: BanList;
-  readonly history: History;
+  /** The message sequence and its history (contract §10), committed a group at a time. */
+  readonly messages: MessageLog<Connection>;
   readonly operators: OperatorGate;
   private readonly sockets = new Set<Connection>();
   private readonly joins = new JoinBatch(() => this.writeJoins());
@@ -54,9 +56,7 @@ export class ChatHub {
     opPassword: string | undefined,
   ) {
     this.bans = new BanList(store);
-    this.history = new History(store, HISTORY_QUERY_MAX, options.historySize, (err) =>
-      log.error({ err }, 'could not write message history'),
-    );
+    this.messages = new MessageLog<Connection>(store, options.historySize, () => this.flushMessages());
     this.operators = new OperatorGate(opPassword);
     this.serverNameKey = nameIdentity(normalizeUsername(options.name));
   }
@@ -105,6 +105,9 @@ export class ChatHub {
     const { type, content } = parsed.frame;
     const command = COMMANDS.get(type);
     if (!command) return this.error(conn, 'unknown_type', `unknown message type "${type}"`);
+    // Every request but MSG answers after the messages before it are committed and sent
+    // (server_info's lastSeq and history then count them; see settle).
+    if (command !== msgCommand) this.settle();
     const args = splitArgs(content, command.arity);
     const refusal = checkRow(command, conn, args.length, this.options.limits);
     if (refusal) return this.refuse(conn, refusal);
@@ -152,6 +155,7 @@ export class ChatHub {
   }
 
   private sendTo(conn: Connection, text: string): void {
+    this.settle();
     if (this.joins.pendingFor(conn)) this.joins.flush();
     this.stats.messagesOut++;
     if (!conn.send(text)) this.dropSlow([conn]);
@@ -159,6 +163,7 @@ export class ChatHub {
 
   /** Encodes once and writes to every connected user (but `except`). */
   broadcast(text: string, except?: Connection): void {
+    this.settle();
     this.joins.flush();
     const { sent, slow } = this.room.broadcast(text, except);
     this.stats.broadcasts++;
@@ -218,6 +223,8 @@ export class ChatHub {
   }
 
   join(conn: Connection, username: string, key: string): void {
+    // A user receives the messages of the sequence from its join on: none committed before it.
+    this.settle();
     conn.stopRegistration();
     conn.state = 'connected';
     conn.username = username;
@@ -230,15 +237,59 @@ export class ChatHub {
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
   }
 
-  /** Broadcasts a chat message and records it in the history. */
-  say(username: string, text: string): void {
-    this.broadcast(formatServerMessage({ type: 'MSG', username, text }));
-    this.history.record(username, text, Date.now());
+  /**
+   * A chat message: it takes the next seq of the sequence at once and is sent to everyone,
+   * its sender included, once its group is durable (flushMessages, at the end of this turn
+   * of the event loop or before anything else is written).
+   */
+  say(sender: Connection, text: string): void {
+    this.messages.append(sender.username, text, Date.now(), sender);
   }
 
-  /** A message from the server itself (the operator console's /say), under the server's name. */
-  announce(text: string): void {
-    this.say(this.options.name, text);
+  /**
+   * A message from the server itself (the operator console's /say), under the server's
+   * name, committed and sent at once. Null when it was sent, else why not.
+   */
+  announce(text: string): string | null {
+    this.messages.append(this.options.name, text, Date.now(), null);
+    return this.flushMessages() ? null : 'the message could not be stored, so it was not sent (see the log)';
+  }
+
+  /**
+   * Commits what the sequence has pending before anything else is written or answered, so
+   * every frame leaves in the order its cause happened and a reply (server_info's lastSeq,
+   * a history) sees every message before it.
+   */
+  settle(): void {
+    if (this.messages.hasPending) this.flushMessages();
+  }
+
+  /**
+   * Group commit: this turn's messages are written to the store in one transaction, then
+   * sent as one buffer, one write per member. When the write fails none of them is sent and
+   * each sender gets `[unavailable]`: a message is either durable and delivered, or refused.
+   * Returns false when the write failed.
+   */
+  private flushMessages(): boolean {
+    const commit = this.messages.commit();
+    const { batch } = commit;
+    if (batch.length === 0) return true;
+    if (!commit.ok) {
+      this.log.error({ err: commit.error, messages: batch.length }, 'could not store messages: they were not sent');
+      for (const { sender } of batch) {
+        if (sender?.open) this.error(sender, 'unavailable', 'the server could not store your message: it was not sent');
+      }
+      return false;
+    }
+    this.joins.flush();
+    const frames = encodeTextFrames(batch, (p) =>
+      formatServerMessage({ type: 'MSG', username: p.message.username, text: p.message.text }),
+    );
+    const { sent, slow } = this.room.writeAll(frames);
+    this.stats.broadcasts += batch.length;
+    this.stats.messagesOut += sent * batch.length;
+    if (slow) this.dropSlow(slow);
+    return true;
   }
 
   /**
@@ -344,7 +395,7 @@ export class ChatHub {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
-    this.history.flush();
+    this.settle();
     this.joins.flush();
     for (const conn of this.sockets) {
       conn.stopRegistration();

@@ -59,7 +59,11 @@ export class Room {
    * the loop), or null when there are none, and the number of frames written.
    */
   broadcast(text: string, except?: Connection): { sent: number; slow: Connection[] | null } {
-    const frame = encodeTextFrame(text);
+    return this.writeAll(encodeTextFrame(text), except);
+  }
+
+  /** Writes the same pre-built frame(s) to every member but `except`; see broadcast. */
+  writeAll(frame: Buffer, except?: Connection): { sent: number; slow: Connection[] | null } {
     let slow: Connection[] | null = null;
     let sent = 0;
     for (const conn of this.members) {

@@ -9,7 +9,9 @@ export interface StoredBan {
   bannedAt: number;
 }
 
+/** A message of the sequence (contract §10). */
 export interface StoredMessage {
+  seq: number;
   username: string;
   text: string;
   time: number;
@@ -20,17 +22,21 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    CREATE TABLE bans (name_key TEXT PRIMARY KEY, username TEXT NOT NULL, message TEXT NOT NULL, banned_at INTEGER NOT NULL);
    CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL, text TEXT NOT NULL, time INTEGER NOT NULL);`,
+  // The message sequence's epoch (contract §10): made once, with the store. Existing
+  // history keeps its seqs (the AUTOINCREMENT column), so an upgraded server continues them.
+  `INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(8))));`,
 ];
 
 /**
  * The chat server's durable state in one SQLite file (`<data dir>/server.db`, WAL): its id,
- * its listing key, bans and message history. Synchronous (better-sqlite3), so handlers stay
- * synchronous and the ordering promise needs no queue; the one frequent write, history, is
- * batched by history.ts.
+ * its listing key, bans and the message sequence with its history. Synchronous
+ * (better-sqlite3), so handlers stay synchronous and the ordering promise needs no queue;
+ * the one frequent write, the sequence, is committed a group at a time by history.ts.
  */
 export class ServerStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly appendTx: (messages: readonly StoredMessage[], trimTo: number) => void;
 
   /** Opens (creating if needed) `<dataDir>/server.db`, or an in-memory store when dataDir is undefined. */
   constructor(dataDir?: string) {
@@ -54,11 +60,21 @@ export class ServerStore {
       ),
       removeBan: this.db.prepare('DELETE FROM bans WHERE name_key = ?'),
       recent: this.db.prepare<[number], StoredMessage>(
-        'SELECT username, text, time FROM (SELECT seq, username, text, time FROM history ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+        'SELECT seq, username, text, time FROM (SELECT seq, username, text, time FROM history ORDER BY seq DESC LIMIT ?) ORDER BY seq',
       ),
-      insertMessage: this.db.prepare('INSERT INTO history (username, text, time) VALUES (?, ?, ?)'),
-      trim: this.db.prepare('DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM history) - ?'),
+      after: this.db.prepare<[number, number], StoredMessage>(
+        'SELECT seq, username, text, time FROM history WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      // AUTOINCREMENT keeps the highest seq ever written here, even once its row is trimmed.
+      lastSeq: this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'history'"),
+      insertMessage: this.db.prepare('INSERT INTO history (seq, username, text, time) VALUES (?, ?, ?, ?)'),
+      trim: this.db.prepare('DELETE FROM history WHERE seq <= ?'),
     };
+    const { insertMessage, trim } = this.stmts;
+    this.appendTx = this.db.transaction((messages: readonly StoredMessage[], trimTo: number) => {
+      for (const m of messages) insertMessage.run(m.seq, m.username, m.text, m.time);
+      if (trimTo > 0) trim.run(trimTo);
+    });
   }
 
   private migrate(): void {
@@ -100,17 +116,35 @@ export class ServerStore {
     this.stmts.removeBan.run(nameKey);
   }
 
+  /** The epoch of this store's message sequence. */
+  epoch(): string {
+    return this.getMeta('epoch') as string;
+  }
+
+  /** The seq of the last message ever written (0 for none). */
+  lastSeq(): number {
+    return this.stmts.lastSeq.get()?.seq ?? 0;
+  }
+
   /** The last `n` messages, oldest first. */
   recentMessages(n: number): StoredMessage[] {
     return this.stmts.recent.all(n);
   }
 
-  /** Appends messages in one transaction and keeps only the newest `keep`. */
+  /** Up to `n` messages with seq > `seq`, oldest first. */
+  messagesAfter(seq: number, n: number): StoredMessage[] {
+    return this.stmts.after.all(seq, n);
+  }
+
+  /**
+   * Appends messages (consecutive seqs, in order) in one transaction, and keeps only the
+   * newest `keep`. WAL with synchronous=NORMAL: once this returns, the transaction is in the
+   * WAL file, so it survives the process being killed (not a power cut: see docs/SECURITY.md).
+   */
   appendMessages(messages: readonly StoredMessage[], keep: number): void {
-    this.db.transaction(() => {
-      for (const m of messages) this.stmts.insertMessage.run(m.username, m.text, m.time);
-      this.stmts.trim.run(keep);
-    })();
+    const last = messages[messages.length - 1];
+    if (last === undefined) return;
+    this.appendTx(messages, last.seq - keep);
   }
 
   close(): void {

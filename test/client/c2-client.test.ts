@@ -127,9 +127,11 @@ describe('C2Client: requests', () => {
       connectedUsers: 2,
       maxUsers: 50,
       version: expect.any(String),
+      epoch: expect.stringMatching(/^[0-9a-f]{16}$/),
+      lastSeq: 2,
     });
     const history = await client.query('history', '1');
-    expect(history).toEqual([{ username: 'alice', text: 'two; three', time: expect.any(Number) }]);
+    expect(history).toEqual([{ seq: 2, username: 'alice', text: 'two; three', time: expect.any(Number) }]);
     const help = await client.query('help');
     expect(help.map((h) => h.name)).toEqual(expect.arrayContaining(['help', 'history', 'op', 'ban', 'unban']));
 

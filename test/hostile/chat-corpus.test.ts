@@ -95,7 +95,11 @@ async function attack(c: CorpusCase, client: RawWsClient, attacker: string, fill
 
 async function runCase(c: CorpusCase, index: number): Promise<void> {
   const attacker = `atk${index}`;
-  const fill = (text: string) => text.replaceAll('{attacker}', attacker).replaceAll('{id}', String(SERVER_ID));
+  const fill = (text: string) =>
+    text
+      .replaceAll('{attacker}', attacker)
+      .replaceAll('{id}', String(SERVER_ID))
+      .replaceAll('{epoch}', chat.server.hub.messages.epoch);
   // The attacker's part; a failure is raised only after the bystander is back in step.
   let failure: unknown;
   const client = await RawWsClient.connect(chat.server.port);

@@ -67,7 +67,8 @@ describe('a history answer is bounded in size', () => {
   it('holds the newest messages that fit in 512 KiB, and never drops the client that asked', async () => {
     chat = await withChatServer();
     const long = '😀'.repeat(2000); // 8,000 bytes: 500 of them would be 4 MB
-    for (let i = 0; i < 500; i++) chat.server.hub.history.record('bob', `${i} ${long}`, 1_700_000_000_000 + i);
+    for (let i = 0; i < 500; i++) chat.server.hub.messages.append('bob', `${i} ${long}`, 1_700_000_000_000 + i, null);
+    chat.server.hub.settle();
     const reader = await chat.connect('reader');
     reader.send('c2/QUERY history; 500');
     const answer = await reader.next(5000);
@@ -79,7 +80,10 @@ describe('a history answer is bounded in size', () => {
     expect(messages.length).toBe(
       Math.floor(
         (512 * 1024 - 2) /
-          (Buffer.byteLength(JSON.stringify({ username: 'bob', text: `100 ${long}`, time: 1_700_000_000_100 })) + 1),
+          (Buffer.byteLength(
+            JSON.stringify({ seq: 101, username: 'bob', text: `100 ${long}`, time: 1_700_000_000_100 }),
+          ) +
+            1),
       ),
     );
     expect(messages.at(-1)?.text).toBe(`499 ${long}`);

@@ -93,3 +93,29 @@ describe('the ordering promise (contract §4)', () => {
     expect(fromBob).toEqual(Array.from({ length: 50 }, (_, i) => `c2/MSG bob; b${i}`));
   });
 });
+
+describe('a message the store cannot write', () => {
+  it('is sent to nobody, its sender gets ERROR, and the sequence goes on without a gap', async () => {
+    chat = await withChatServer();
+    const alice = await chat.connect('alice');
+    const bob = await chat.connect('bob');
+    await alice.next(); // bob's join
+    const store = chat.server.store;
+    const append = store.appendMessages.bind(store);
+    store.appendMessages = () => {
+      throw new Error('disk full');
+    };
+    alice.send('c2/MSG lost 1');
+    alice.send('c2/MSG lost 2');
+    expect(await alice.next()).toMatch(/^c2\/ERROR .*could not store your message/);
+    expect(await alice.next()).toMatch(/^c2\/ERROR .*could not store your message/);
+    store.appendMessages = append;
+    alice.send('c2/MSG kept');
+    expect(await alice.next()).toBe('c2/MSG alice; kept');
+    // Bob got nothing of the lost ones: the kept message is the next frame he sees.
+    expect(await bob.next()).toBe('c2/MSG alice; kept');
+    bob.send('c2/QUERY history');
+    const history = JSON.parse((await bob.next()).slice('c2/ACKNOWLEDGE '.length)) as Array<{ seq: number }>;
+    expect(history).toEqual([{ seq: 1, username: 'alice', text: 'kept', time: expect.any(Number) }]);
+  });
+});

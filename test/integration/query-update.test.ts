@@ -45,6 +45,8 @@ describe('QUERY', () => {
       connectedUsers: 2,
       maxUsers: 20,
       version: VERSION,
+      epoch: chat.server.hub.messages.epoch,
+      lastSeq: 0,
     });
   });
 

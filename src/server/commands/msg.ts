@@ -13,6 +13,6 @@ export const msg: Command = {
   handle(hub, conn, [text = '']) {
     const problem = validateMessageText(text, hub.options.limits.messageMaxLength);
     if (problem) return hub.error(conn, 'bad_message', problem);
-    hub.say(conn.username, text);
+    hub.say(conn, text);
   },
 };

@@ -16,23 +16,31 @@ export function historyAnswerLimit(slowConsumerBytes: number): number {
   return Math.min(HISTORY_ANSWER_MAX_BYTES, Math.floor(slowConsumerBytes / 2));
 }
 
-/** The JSON array of the newest of `messages` (oldest first) whose encoding fits in `maxBytes`. */
-function newestThatFit(messages: readonly StoredMessage[], maxBytes: number): string {
+/**
+ * A JSON array of messages (oldest first) that fits in `maxBytes`: the newest of them that
+ * fit, or with `from: 'oldest'` the oldest. `count` says how many it holds.
+ */
+export function messagesThatFit(
+  messages: readonly StoredMessage[],
+  maxBytes: number,
+  from: 'newest' | 'oldest' = 'newest',
+): { json: string; count: number } {
   const parts: string[] = [];
   let bytes = 2; // the brackets
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const json = JSON.stringify(messages[i]);
+  for (let k = 0; k < messages.length; k++) {
+    const json = JSON.stringify(messages[from === 'newest' ? messages.length - 1 - k : k]);
     bytes += Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
     if (bytes > maxBytes) break;
     parts.push(json);
   }
-  return `[${parts.reverse().join(',')}]`;
+  if (from === 'newest') parts.reverse();
+  return { json: `[${parts.join(',')}]`, count: parts.length };
 }
 
 export const history = defineQuery({
   name: 'history',
   args: ['n?'],
-  description: `The last n messages (default ${DEFAULT_COUNT}, at most ${HISTORY_QUERY_MAX}), oldest first, as JSON: [{ username, text, time }]`,
+  description: `The last n messages (default ${DEFAULT_COUNT}, at most ${HISTORY_QUERY_MAX}), oldest first, as JSON: [{ seq, username, text, time }]`,
   arity: 1,
   minArgs: 0,
   operatorOnly: false,
@@ -44,6 +52,6 @@ export const history = defineQuery({
       }
       n = Math.min(Number(count), HISTORY_QUERY_MAX);
     }
-    return answer(newestThatFit(hub.history.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes)));
+    return answer(messagesThatFit(hub.messages.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes)).json);
   },
 });

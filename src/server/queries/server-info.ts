@@ -5,12 +5,16 @@ import { defineQuery } from './types.js';
 export const serverInfo = defineQuery({
   name: 'server_info',
   args: [],
-  description: 'This server as JSON: { id, name, connectedUsers, maxUsers, version }',
+  description:
+    'This server as JSON: { id, name, connectedUsers, maxUsers, version, epoch, lastSeq } (lastSeq: the seq of the last message sent to you before this answer)',
   arity: 0,
   minArgs: 0,
   operatorOnly: false,
   handle(hub) {
     const { id, name, maxUsers } = hub.options;
-    return answer(JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION }));
+    const { epoch, lastSeq } = hub.messages;
+    return answer(
+      JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION, epoch, lastSeq }),
+    );
   },
 });

@@ -10,7 +10,7 @@ import {
 import { DEFAULT_DB_FILE } from '../listing/store/open.js';
 import { DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import { createLogger } from './logger.js';
-import { envBoolean, integerIn, nonEmpty, port } from './parse.js';
+import { integerIn, nonEmpty, port } from './parse.js';
 import { onShutdownSignal } from './signals.js';
 import { readTlsFlags } from './tls.js';
 
@@ -47,12 +47,6 @@ function origins(value: string, previous: string[]): string[] {
     });
   return [...previous, ...parsed];
 }
-
-const BOOLEAN_FLAGS = [
-  ['allowPrivateAddresses', 'C2_ALLOW_PRIVATE_ADDRESSES'],
-  ['anyAddress', 'C2_ANY_ADDRESS'],
-  ['trustProxy', 'C2_TRUST_PROXY'],
-] as const;
 
 export function listingCommand(): Command {
   return new Command('listing')
@@ -127,14 +121,6 @@ export function listingCommand(): Command {
         .argParser(origins),
     )
     .action(async (flags: ListingFlags, command: Command) => {
-      for (const [name, variable] of BOOLEAN_FLAGS) {
-        if (command.getOptionValueSource(name) !== 'env') continue;
-        try {
-          flags[name] = envBoolean(variable, process.env[variable]);
-        } catch (err) {
-          command.error(`error: ${(err as InvalidArgumentError).message}`);
-        }
-      }
       const tls = readTlsFlags(command, flags);
       const log = createLogger('c2-listing');
       // Signals are handled from before the ready line, so a signal right after it is clean.

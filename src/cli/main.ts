@@ -1,14 +1,15 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { chatCommand } from './chat-command.js';
+import { applyEnvRule } from './env.js';
 import { listingCommand } from './listing-command.js';
 import { localCommand } from './local-command.js';
 import { pingCommand } from './ping-command.js';
 import { serverCommand } from './server-command.js';
 import { serversCommand } from './servers-command.js';
 
-/** `c2 <subcommand>`: the command line of contract §9. */
-export async function main(argv: string[]): Promise<void> {
+/** The `c2` program and its subcommands, each flag with its environment variable. */
+export function buildProgram(): Command {
   const program = new Command('c2')
     .description('Chatter: c2 chat server, listing server and clients')
     .version(VERSION)
@@ -19,6 +20,12 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(serversCommand())
     .addCommand(pingCommand())
     .addCommand(localCommand());
+  return applyEnvRule(program);
+}
+
+/** `c2 <subcommand>`: the command line of contract §9. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {

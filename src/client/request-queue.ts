@@ -4,7 +4,7 @@
  * were sent, so the oldest pending request is always the one the next response answers.
  */
 import type { ServerMessage } from '../protocol/messages.js';
-import { C2Error } from './errors.js';
+import { C2Error, serverError } from './errors.js';
 
 /** What may answer a request besides `c2/ERROR`. */
 export type Expect = 'ack' | 'msg' | 'ping';
@@ -71,7 +71,7 @@ export class RequestQueue {
         reject,
         answer: (message) => {
           if (message.type === 'ERROR') {
-            reject(new C2Error('server', message.reason));
+            reject(serverError(message));
             return;
           }
           try {

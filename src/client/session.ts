@@ -12,7 +12,7 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { normalizeUsername } from '../protocol/rules.js';
-import { C2Error } from './errors.js';
+import { C2Error, serverError } from './errors.js';
 import { checkPingReply } from './ping.js';
 import { type Expect, type Pending, RequestQueue } from './request-queue.js';
 import { Roster } from './roster.js';
@@ -167,8 +167,10 @@ export class Session {
   }
 
   rename(name: string): Promise<void> {
-    return this.request({ type: 'UPDATE', property: 'username', value: name }, 'ack', 'UPDATE', () => {
-      const next = normalizeUsername(name);
+    return this.request({ type: 'UPDATE', property: 'username', value: name }, 'ack', 'UPDATE', (m) => {
+      // The ACKNOWLEDGE carries the name as the server stored it; an older server's is empty.
+      const stored = m.type === 'ACKNOWLEDGE' ? m.text : '';
+      const next = stored !== '' ? stored : normalizeUsername(name);
       if (next !== this.username) {
         this.ownRenameFrom = this.username;
         this.username = next;
@@ -263,7 +265,7 @@ export class Session {
     if (head === undefined) {
       this.handlers.error(
         m.type === 'ERROR'
-          ? new C2Error('server', m.reason)
+          ? serverError(m)
           : new C2Error('protocol', `the server sent ${describe(m)} while no request was waiting`),
       );
       return;

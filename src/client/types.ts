@@ -87,6 +87,8 @@ export interface ServerInfo {
   epoch: string;
   /** The seq of the last message sent to this connection before the answer. */
   lastSeq: number;
+  /** The caller's name exactly as the server holds it (after NFC). */
+  you: string;
 }
 
 /** One entry of `c2/QUERY history`. */

@@ -1,4 +1,5 @@
 export * from './address.js';
+export * from './error-codes.js';
 export * from './grammar.js';
 export * from './messages.js';
 export * from './rules.js';

@@ -4,6 +4,7 @@
  * arity, src/server/commands/) with grammar.ts: there is one way to read a client's frame.
  * The last argument of every type is trailing (contract §2).
  */
+import { formatErrorReason, splitErrorReason } from './error-codes.js';
 import { formatFrame, parseFrame, printable, type RawFrame, splitArgs } from './grammar.js';
 
 export type DisconnectReason = 'disconnect' | 'lost_connection' | 'ban';
@@ -20,7 +21,8 @@ export type ClientMessage =
 /** Messages a server sends to a client. */
 export type ServerMessage =
   | { type: 'ACKNOWLEDGE'; text: string }
-  | { type: 'ERROR'; reason: string }
+  /** `c2/ERROR [<code>] <reason>`: `code` is null when the server sent none. */
+  | { type: 'ERROR'; code: string | null; reason: string }
   | { type: 'MSG'; username: string; text: string }
   | { type: 'CONNECT'; username: string }
   | { type: 'UPDATE'; username: string; property: string; value: string }
@@ -54,7 +56,7 @@ export function formatServerMessage(m: ServerMessage): string {
     case 'ACKNOWLEDGE':
       return formatFrame('ACKNOWLEDGE', m.text === '' ? [] : [m.text]);
     case 'ERROR':
-      return formatFrame('ERROR', [m.reason]);
+      return formatFrame('ERROR', [formatErrorReason(m.code, m.reason)]);
     case 'MSG':
       return formatFrame('MSG', [m.username, m.text]);
     case 'CONNECT':
@@ -87,8 +89,10 @@ export function parseServerMessage(data: string): ParseResult<ServerMessage> {
   switch (frame.type) {
     case 'ACKNOWLEDGE':
       return { ok: true, message: { type: 'ACKNOWLEDGE', text: frame.content } };
-    case 'ERROR':
-      return { ok: true, message: { type: 'ERROR', reason: frame.content } };
+    case 'ERROR': {
+      const { code, text } = splitErrorReason(frame.content);
+      return { ok: true, message: { type: 'ERROR', code, reason: text } };
+    }
     case 'CONNECT':
       return { ok: true, message: { type: 'CONNECT', username: frame.content } };
     case 'MSG': {

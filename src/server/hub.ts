@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import type { ErrorCode } from '../protocol/error-codes.js';
 import { parseFrame, splitArgs } from '../protocol/grammar.js';
 import { type DisconnectReason, formatServerMessage } from '../protocol/messages.js';
 import { normalizeUsername, usernameKey, validateUsername } from '../protocol/rules.js';
@@ -111,7 +112,10 @@ export class ChatHub {
     const args = splitArgs(content, command.arity);
     const refusal = checkRow(command, conn, args.length, this.options.limits);
     if (refusal) return this.refuse(conn, refusal);
-    command.handle(this, conn, args);
+    const outcome = command.handle(this, conn, args);
+    if (outcome === undefined) return;
+    if (command.rateLimited) conn.bucket.refund();
+    this.refuse(conn, outcome);
   }
 
   /**
@@ -126,9 +130,10 @@ export class ChatHub {
 
   // ---- replies -------------------------------------------------------------------------
 
-  error(conn: Connection, code: string, reason: string): void {
+  /** `c2/ERROR [<code>] <reason>`: the stable machine code first (PROTOCOL.md lists them), then the text. */
+  error(conn: Connection, code: ErrorCode, reason: string): void {
     this.stats.countError(code);
-    this.sendTo(conn, formatServerMessage({ type: 'ERROR', reason }));
+    this.sendTo(conn, formatServerMessage({ type: 'ERROR', code, reason }));
   }
 
   refuse(conn: Connection, refusal: Refusal): void {
@@ -323,9 +328,10 @@ export class ChatHub {
     return { ok: true, text: `unbanned "${username}"` };
   }
 
+  /** The UPDATE's ACKNOWLEDGE carries the name as stored (NFC), then everyone is told. */
   rename(conn: Connection, username: string, key: string): void {
     const old = conn.username;
-    this.acknowledge(conn);
+    this.acknowledge(conn, username);
     if (old === username) return;
     const oldKey = conn.nameKey;
     conn.username = username;

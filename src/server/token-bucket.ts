@@ -22,6 +22,11 @@ export class TokenBucket {
     return true;
   }
 
+  /** Gives back a token taken for something that was then refused (never above the burst). */
+  refund(): void {
+    this.tokens = Math.min(this.burst, this.tokens + 1);
+  }
+
   /**
    * Takes one token even when there is none, going into debt; returns the milliseconds
    * until the balance is back to zero (0 when it did not go negative).

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { C2Error } from '../../src/client/errors.js';
+import { NodeC2Client } from '../../src/client/node.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle, trackedClient } from './helpers.js';
@@ -43,14 +44,31 @@ describe('C2Client: connect', () => {
     expect(refused.error).toBeInstanceOf(C2Error);
     expect(refused.error.code).toBe('server');
     expect(refused.error.message).toBe('username "ALICE" is already taken');
+    expect((refused.error as C2Error).serverCode).toBe('name_taken');
+    expect((refused.error as C2Error).isNameProblem).toBe(true);
     expect(client.state).toBe('closed');
     expect(events.state.at(-1)).toMatchObject({ state: 'closed', error: { code: 'server' } });
 
     const bad = await settle(client.connect(chat.url, 'semi;colon'));
     expect(bad.ok ? '' : bad.error.message).toBe('username may not contain ";"');
+    expect(bad.ok ? '' : (bad.error as C2Error).serverCode).toBe('bad_username');
 
     expect(await client.connect(chat.url, 'alice2')).toBe('Test');
     expect(client.users).toEqual(['alice', 'alice2']);
+  });
+
+  it("tells a name the server will not take from a refusal that is not the name's fault", async () => {
+    chat = await withChatServer({ maxUsers: 1 });
+    await chat.connect('alice');
+    const full = await settle(new NodeC2Client().connect(chat.url, 'bob'));
+    expect(full.ok).toBe(false);
+    if (full.ok) return;
+    expect(full.error).toMatchObject({
+      code: 'server',
+      serverCode: 'server_full',
+      message: 'server is full (1 users)',
+    });
+    expect((full.error as C2Error).isNameProblem).toBe(false);
   });
 
   it('rejects readable errors for a bad URL and an unreachable server', async () => {
@@ -129,6 +147,7 @@ describe('C2Client: requests', () => {
       version: expect.any(String),
       epoch: expect.stringMatching(/^[0-9a-f]{16}$/),
       lastSeq: 2,
+      you: 'alice',
     });
     const history = await client.query('history', '1');
     expect(history).toEqual([{ seq: 2, username: 'alice', text: 'two; three', time: expect.any(Number) }]);

@@ -152,6 +152,15 @@ describe('c2 chat (terminal client)', () => {
     await ui.waitFor('connected to Test as alice');
   });
 
+  it('asks for another name only when the name is the problem: a full server ends it', async () => {
+    chat = await withChatServer({ maxUsers: 1 });
+    await chat.connect('bob');
+    const ui = renderChat(chat.url, 'alice');
+    const exit = await ui.waitExit();
+    expect(exit.code).toBe(1);
+    expect(exit.message).toBe('server is full (1 users)');
+  });
+
   it('exits 1 with a readable message when the server cannot be reached', async () => {
     chat = await withChatServer();
     const url = chat.url;

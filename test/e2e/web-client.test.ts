@@ -131,6 +131,12 @@ describeWithChromium('web client (Chromium)', () => {
     await bob.locator('.home-card').getByRole('heading', { name: 'E2E Room' }).waitFor();
     await bobsRow.locator('.ping[data-rtt]').waitFor();
     await screenshot(bob, 'web-server-browser-on-chat-server');
+    // A name the server will not take is shown at the name, without the server's code.
+    await bob.getByLabel('Your name').fill('ALICE');
+    await bobsRow.getByRole('button', { name: /^Join/ }).click();
+    await bob.getByText('username "ALICE" is already taken').waitFor();
+    expect(await bob.getByLabel('Your name').getAttribute('aria-invalid')).toBe('true');
+    expect(await bob.locator('body').innerText()).not.toContain('[name_taken]');
     await bob.getByLabel('Your name').fill('bob');
     await bobsRow.getByRole('button', { name: /^Join/ }).click();
     await composer(bob).waitFor();

@@ -10,7 +10,9 @@
  * - the server stays up, and the bystander "alice" receives exactly the broadcasts the
  *   case should cause, and keeps chatting.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES, splitErrorReason } from '../../src/protocol/error-codes.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
 import type { TestClient } from '../helpers/ws-client.js';
 import { type CorpusCase, loadCorpus, stepBytes } from './corpus.js';
@@ -76,9 +78,12 @@ async function attack(c: CorpusCase, client: RawWsClient, attacker: string, fill
       const frame = await client.nextText();
       if ('error' in e) {
         expect(frame).toMatch(/^c2\/ERROR /);
-        const reason = frame.slice('c2/ERROR '.length);
-        expect(reason).toMatch(new RegExp(fill(e.error), 'u'));
-        expect(reason, 'control character in an ERROR').not.toMatch(CONTROL);
+        // Every reason starts with a documented code; the case's regex reads the text after it.
+        const reason = splitErrorReason(frame.slice('c2/ERROR '.length));
+        expect(Object.keys(ERROR_CODES), 'the ERROR code').toContain(reason.code);
+        if (e.code !== undefined) expect(reason.code).toBe(e.code);
+        expect(reason.text).toMatch(new RegExp(fill(e.error), 'u'));
+        expect(reason.text, 'control character in an ERROR').not.toMatch(CONTROL);
       } else if ('frame' in e) {
         expect(frame).toBe(fill(e.frame));
       } else {

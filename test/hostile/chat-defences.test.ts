@@ -140,7 +140,7 @@ describe('look-alike names', () => {
     const evader = await chat.open();
     for (const name of ['MALLORY', 'mаllory', 'ma1lory', 'maIlory']) {
       evader.send(`c2/CONNECT ${name}`);
-      expect(await evader.next()).toBe(`c2/ERROR username "${name}" is banned from this server`);
+      expect(await evader.next()).toBe(`c2/ERROR [banned] username "${name}" is banned from this server`);
     }
   });
 
@@ -149,9 +149,9 @@ describe('look-alike names', () => {
     await chat.connect('alice');
     const c = await chat.open();
     c.send('c2/CONNECT аlice');
-    expect(await c.next()).toBe('c2/ERROR username "аlice" is already taken: it looks like "alice"');
+    expect(await c.next()).toBe('c2/ERROR [name_taken] username "аlice" is already taken: it looks like "alice"');
     c.send('c2/CONNECT ALICE');
-    expect(await c.next()).toBe('c2/ERROR username "ALICE" is already taken');
+    expect(await c.next()).toBe('c2/ERROR [name_taken] username "ALICE" is already taken');
   });
 
   it('moves a ban stored under the older key to the look-alike key when the server starts', async () => {

@@ -26,7 +26,7 @@ export type Step =
   | { raw: string };
 
 export type Expectation =
-  | { error: string; repeat?: number }
+  | { error: string; code?: string; repeat?: number }
   | { frame: string; repeat?: number }
   | { match: string }
   | { close: number };

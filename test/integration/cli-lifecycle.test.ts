@@ -176,7 +176,8 @@ describe('npm start (c2 local)', () => {
   it('starts both servers, prints the banner, lists the chat server, and Ctrl-C leaves the listing empty', async () => {
     const dir = tempDir();
     const db = join(dir, 'listing.db');
-    const p = c2(['local', '--chat-port', '0', '--listing-port', '0', '--data-dir', join(dir, 'data'), '--db', db]);
+    // Its flags from the environment, by the rule every command follows (C2_ + the flag's name).
+    const p = c2(['local'], { C2_CHAT_PORT: '0', C2_LISTING_PORT: '0', C2_DATA_DIR: join(dir, 'data'), C2_DB: db });
     await p.waitFor(/^Chatter is running\.$/);
     const web = await p.waitFor(/Open the web client:/);
     const browser = await p.waitFor(/Server browser:/);

@@ -46,7 +46,7 @@ describe('server state across a real restart of the process', () => {
     expect(history.map((m) => m.text)).toEqual(['message 0', 'message 1', 'message 2']);
     const mallory = await TestClient.open(url2);
     mallory.send('c2/CONNECT Mallory');
-    expect(await mallory.next()).toMatch(/^c2\/ERROR username "Mallory" is banned/);
+    expect(await mallory.next()).toMatch(/^c2\/ERROR \[banned\] username "Mallory" is banned/);
     for (const c of [alice, bob, mallory]) c.close();
   });
 });

@@ -57,7 +57,7 @@ describe('CONNECT', () => {
   it('refuses a second CONNECT on a connected socket', async () => {
     const a = await chat.connect('alice');
     a.send('c2/CONNECT other');
-    expect(await a.next()).toMatch(/^c2\/ERROR already connected/);
+    expect(await a.next()).toMatch(/^c2\/ERROR \[already_connected\] already connected/);
   });
 
   it('refuses CONNECT when the server is full', async () => {
@@ -66,7 +66,7 @@ describe('CONNECT', () => {
     await chat.connect('c');
     const d = await chat.open();
     d.send('c2/CONNECT d');
-    expect(await d.next()).toMatch(/^c2\/ERROR server is full/);
+    expect(await d.next()).toMatch(/^c2\/ERROR \[server_full\] server is full/);
   });
 
   it('accepts only CONNECT and PING before connecting', async () => {

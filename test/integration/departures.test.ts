@@ -84,7 +84,7 @@ describe('PING', () => {
     const c = await chat.open();
     for (const bad of ['12345678901234567', '-1', 'abc', '1.5', '1; 2', ' 1']) {
       c.send(`c2/PING ${bad}`);
-      expect(await c.next(), bad).toMatch(/^c2\/ERROR PING timestamp/);
+      expect(await c.next(), bad).toMatch(/^c2\/ERROR \[bad_timestamp\] PING timestamp/);
     }
   });
 });

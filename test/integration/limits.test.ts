@@ -12,7 +12,7 @@ describe('frame limits', () => {
     const exact = `c2/PING ${'x'.repeat(16 * 1024 - 'c2/PING '.length)}`;
     expect(Buffer.byteLength(exact)).toBe(16 * 1024);
     c.send(exact);
-    expect(await c.next()).toMatch(/^c2\/ERROR PING timestamp/); // read and answered, not closed
+    expect(await c.next()).toMatch(/^c2\/ERROR \[bad_timestamp\] PING timestamp/); // read and answered, not closed
     c.send(`${exact}x`);
     expect(await c.waitClose()).toBe(1009);
   });
@@ -21,7 +21,7 @@ describe('frame limits', () => {
     chat = await withChatServer();
     const c = await chat.connect('alice');
     c.send(Buffer.from('c2/MSG hi'));
-    expect(await c.next()).toMatch(/^c2\/ERROR binary frames/);
+    expect(await c.next()).toMatch(/^c2\/ERROR \[binary_frame\] binary frames/);
     c.send('c2/MSG hi');
     expect(await c.next()).toBe('c2/MSG alice; hi');
   });

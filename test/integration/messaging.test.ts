@@ -47,7 +47,7 @@ describe('MSG', () => {
     for (let i = 0; i < 15; i++) alice.send(`c2/MSG m${i}`);
     const replies = await alice.take(15);
     expect(replies.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `c2/MSG alice; m${i}`));
-    for (const r of replies.slice(10)) expect(r).toMatch(/^c2\/ERROR too many messages/);
+    for (const r of replies.slice(10)) expect(r).toMatch(/^c2\/ERROR \[flood\] too many messages/);
     expect(await bob.take(10)).toEqual(Array.from({ length: 10 }, (_, i) => `c2/MSG alice; m${i}`));
     await bob.quiet();
     // Bob's own allowance is untouched by Alice's flood.
@@ -73,9 +73,9 @@ describe('the ordering promise (contract §4)', () => {
     for (let i = 0; i < 50; i++) {
       requests.push([`c2/MSG a${i}`, new RegExp(`^c2/MSG alice; a${i}$`)]);
       requests.push(['c2/PING 42', /^c2\/PING 42; 7$/]);
-      requests.push(['c2/QUERY nope', /^c2\/ERROR unknown query/]);
+      requests.push(['c2/QUERY nope', /^c2\/ERROR \[unknown_query\] unknown query/]);
       requests.push(['c2/QUERY active_users', /^c2\/ACKNOWLEDGE \["alice","bob"\]$/]);
-      requests.push(['c2/UPDATE colour; red', /^c2\/ERROR unknown property/]);
+      requests.push(['c2/UPDATE colour; red', /^c2\/ERROR \[unknown_property\] unknown property/]);
     }
     for (const [frame] of requests) alice.send(frame);
 

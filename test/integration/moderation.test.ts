@@ -11,9 +11,9 @@ describe('operators', () => {
     chat = await withChatServer({ opPassword: 'hunter2' });
     const a = await chat.connect('alice');
     a.send('c2/QUERY op; nope');
-    expect(await a.next()).toBe('c2/ERROR wrong operator password');
+    expect(await a.next()).toBe('c2/ERROR [op_refused] wrong operator password');
     a.send('c2/QUERY ban; bob');
-    expect(await a.next()).toBe('c2/ERROR ban is for operators only');
+    expect(await a.next()).toBe('c2/ERROR [not_operator] ban is for operators only');
     a.send('c2/QUERY op; hunter2');
     expect(await a.next()).toBe('c2/ACKNOWLEDGE you are now an operator');
     a.send('c2/QUERY ban; bob');
@@ -33,7 +33,7 @@ describe('operators', () => {
     a.send('c2/QUERY op; ');
     expect(await a.next()).toMatch(/^c2\/ERROR /);
     a.send('c2/QUERY op; anything');
-    expect(await a.next()).toMatch(/^c2\/ERROR this server has no operator password/);
+    expect(await a.next()).toMatch(/^c2\/ERROR \[op_refused\] this server has no operator password/);
   });
 
   it('throttles repeated wrong passwords, also across reconnects from the same address', async () => {
@@ -41,13 +41,13 @@ describe('operators', () => {
     const a = await chat.connect('alice');
     for (let i = 0; i < 3; i++) {
       a.send('c2/QUERY op; wrong');
-      expect(await a.next()).toBe('c2/ERROR wrong operator password');
+      expect(await a.next()).toBe('c2/ERROR [op_refused] wrong operator password');
     }
     a.send('c2/QUERY op; right');
-    expect(await a.next()).toMatch(/^c2\/ERROR too many wrong passwords: try again in 1 s/);
+    expect(await a.next()).toMatch(/^c2\/ERROR \[op_refused\] too many wrong passwords: try again in 1 s/);
     const again = await chat.connect('alice2');
     again.send('c2/QUERY op; right');
-    expect(await again.next()).toMatch(/^c2\/ERROR too many wrong passwords/);
+    expect(await again.next()).toMatch(/^c2\/ERROR \[op_refused\] too many wrong passwords/);
     await new Promise((r) => setTimeout(r, 1050));
     again.send('c2/QUERY op; right');
     expect(await again.next()).toBe('c2/ACKNOWLEDGE you are now an operator');
@@ -64,7 +64,7 @@ describe('operators', () => {
       'c2/QUERY unban',
     ]) {
       a.send(frame);
-      expect(await a.next(), frame).toMatch(/^c2\/ERROR (ban|unban) is for operators only$/);
+      expect(await a.next(), frame).toMatch(/^c2\/ERROR \[not_operator\] (ban|unban) is for operators only$/);
     }
   });
 });
@@ -111,13 +111,13 @@ describe('bans', () => {
     expect(await op.next()).toBe('c2/ACKNOWLEDGE banned "dave"');
     const d = await chat.open();
     d.send('c2/CONNECT DAVE');
-    expect(await d.next()).toBe('c2/ERROR username "DAVE" is banned from this server');
+    expect(await d.next()).toBe('c2/ERROR [banned] username "DAVE" is banned from this server');
     carol.send('c2/UPDATE username; Dave');
-    expect(await carol.next()).toBe('c2/ERROR username "Dave" is banned from this server');
+    expect(await carol.next()).toBe('c2/ERROR [banned] username "Dave" is banned from this server');
     op.send('c2/QUERY unban; dave');
     expect(await op.next()).toBe('c2/ACKNOWLEDGE unbanned "dave"');
     op.send('c2/QUERY unban; dave');
-    expect(await op.next()).toBe('c2/ERROR "dave" is not banned');
+    expect(await op.next()).toBe('c2/ERROR [not_banned] "dave" is not banned');
     d.send('c2/CONNECT DAVE');
     expect(await d.next()).toBe('c2/ACKNOWLEDGE Test');
   });
@@ -125,14 +125,14 @@ describe('bans', () => {
   it('refuses to ban an invalid username', async () => {
     const { op } = await threeUsersAndAnOperator();
     op.send(`c2/QUERY ban; ${'x'.repeat(17)}`);
-    expect(await op.next()).toMatch(/^c2\/ERROR username is longer/);
+    expect(await op.next()).toMatch(/^c2\/ERROR \[bad_username\] username is longer/);
   });
 
   it("reserves the server's own name, which the console speaks under", async () => {
     chat = await withChatServer({ name: 'Hal' });
     const c = await chat.open();
     c.send('c2/CONNECT hal');
-    expect(await c.next()).toMatch(/^c2\/ERROR username "hal" is reserved/);
+    expect(await c.next()).toMatch(/^c2\/ERROR \[name_reserved\] username "hal" is reserved/);
   });
 });
 
@@ -164,7 +164,7 @@ describe('history', () => {
     expect(capped[0]?.text).toBe('m100');
     for (const bad of ['-1', 'ten', '1.5', '1e3', ' 1']) {
       a.send(`c2/QUERY history; ${bad}`);
-      expect(await a.next(), bad).toMatch(/^c2\/ERROR history needs a whole number/);
+      expect(await a.next(), bad).toMatch(/^c2\/ERROR \[bad_argument\] history needs a whole number/);
     }
   });
 

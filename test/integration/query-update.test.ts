@@ -30,7 +30,7 @@ describe('QUERY', () => {
     await chat.connect('bob');
     const c = await chat.connect('carol');
     a.send('c2/UPDATE username; zed');
-    expect(await a.until((f) => f.startsWith('c2/ACKNOWLEDGE'))).toBe('c2/ACKNOWLEDGE');
+    expect(await a.until((f) => f.startsWith('c2/ACKNOWLEDGE'))).toBe('c2/ACKNOWLEDGE zed');
     c.send('c2/QUERY active_users');
     expect(ackJson(await c.until((f) => f.startsWith('c2/ACKNOWLEDGE')))).toEqual(['zed', 'bob', 'carol']);
   });
@@ -47,6 +47,7 @@ describe('QUERY', () => {
       version: VERSION,
       epoch: chat.server.hub.messages.epoch,
       lastSeq: 0,
+      you: 'alice',
     });
   });
 
@@ -65,7 +66,7 @@ describe('UPDATE username', () => {
     const b = await chat.connect('bob');
     await a.next();
     a.send('c2/UPDATE username; Alicia');
-    expect(await a.next()).toBe('c2/ACKNOWLEDGE');
+    expect(await a.next()).toBe('c2/ACKNOWLEDGE Alicia');
     expect(await a.next()).toBe('c2/UPDATE alice; username; Alicia');
     expect(await b.next()).toBe('c2/UPDATE alice; username; Alicia');
     a.send('c2/MSG hi');
@@ -75,17 +76,36 @@ describe('UPDATE username', () => {
   it('lets a user change the case of their own name, and frees the old name', async () => {
     const a = await chat.connect('alice');
     a.send('c2/UPDATE username; ALICE');
-    expect(await a.take(2)).toEqual(['c2/ACKNOWLEDGE', 'c2/UPDATE alice; username; ALICE']);
+    expect(await a.take(2)).toEqual(['c2/ACKNOWLEDGE ALICE', 'c2/UPDATE alice; username; ALICE']);
     a.send('c2/UPDATE username; bert');
-    expect(await a.take(2)).toEqual(['c2/ACKNOWLEDGE', 'c2/UPDATE ALICE; username; bert']);
+    expect(await a.take(2)).toEqual(['c2/ACKNOWLEDGE bert', 'c2/UPDATE ALICE; username; bert']);
     await chat.connect('Alice');
   });
 
   it('acknowledges a rename to the same name without a broadcast', async () => {
     const a = await chat.connect('alice');
     a.send('c2/UPDATE username; alice');
-    expect(await a.next()).toBe('c2/ACKNOWLEDGE');
+    expect(await a.next()).toBe('c2/ACKNOWLEDGE alice');
     await a.quiet();
+  });
+
+  it('answers the name as stored (NFC) in the ACKNOWLEDGE and in server_info', async () => {
+    const a = await chat.connect('Zoe\u0301'); // "Zoé" with a combining accent
+    a.send('c2/QUERY server_info');
+    expect(ackJson(await a.next())).toMatchObject({ you: 'Zo\u00e9' });
+    a.send('c2/UPDATE username; Andre\u0301');
+    expect(await a.next()).toBe('c2/ACKNOWLEDGE Andr\u00e9');
+    expect(await a.next()).toBe('c2/UPDATE Zo\u00e9; username; Andr\u00e9');
+    a.send('c2/QUERY server_info');
+    expect(ackJson(await a.next())).toMatchObject({ you: 'Andr\u00e9' });
+  });
+
+  it('refuses a query that takes no arguments when given some', async () => {
+    const a = await chat.connect('alice');
+    a.send('c2/QUERY active_users; x');
+    expect(await a.next()).toBe('c2/ERROR [too_many_arguments] active_users takes no arguments');
+    a.send('c2/QUERY active_users; ');
+    expect(ackJson(await a.next())).toEqual(['alice']);
   });
 
   it('refuses taken names, invalid names and unknown properties', async () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, splitErrorReason } from '../../src/protocol/error-codes.js';
 import { parseFrame, splitArgs } from '../../src/protocol/grammar.js';
 import {
   type ClientMessage,
@@ -32,7 +33,13 @@ const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
 
 const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
   trailing.map((text) => ({ type: 'ACKNOWLEDGE' as const, text })),
-  trailing.map((reason) => ({ type: 'ERROR' as const, reason })),
+  fc
+    .tuple(fc.constantFrom(...Object.keys(ERROR_CODES)), trailing)
+    .map(([code, reason]) => ({ type: 'ERROR' as const, code, reason })),
+  // From a server that sends no code: the whole reason is text.
+  trailing
+    .filter((reason) => splitErrorReason(reason).code === null)
+    .map((reason) => ({ type: 'ERROR' as const, code: null, reason })),
   fc.tuple(name, trailing).map(([username, text]) => ({ type: 'MSG' as const, username, text })),
   name.map((username) => ({ type: 'CONNECT' as const, username })),
   fc
@@ -136,7 +143,10 @@ describe('server messages', () => {
             continue;
           }
           expect(SERVER_TYPES).toContain(parsed.message.type);
-          for (const value of Object.values(parsed.message)) expect(typeof value).toBe('string');
+          // Every field is text; only an ERROR's code may be null (a reason without one).
+          for (const [key, value] of Object.entries(parsed.message)) {
+            if (!(key === 'code' && value === null)) expect(typeof value).toBe('string');
+          }
           expect(parseServerMessage(formatServerMessage(parsed.message))).toEqual(parsed);
         }
       }),

@@ -50,8 +50,9 @@ export function ChatApp({ client, url, username, onExit }: ChatAppProps) {
       setPhase('chat');
     } catch (err) {
       const error = err as C2Error;
-      if (error.code === 'server') {
-        // Refused (name taken, banned, server full…): ask again.
+      if (error.isNameProblem) {
+        // The name will not do (taken, banned, reserved, invalid): ask for another. Any other
+        // refusal (server full, unavailable…) is not the name's fault: say why and stop.
         setPromptError(error.message);
         setPromptName(name);
         setPhase('asking');

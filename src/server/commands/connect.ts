@@ -11,7 +11,7 @@ export const connect: Command = {
   rateLimited: false,
   handle(hub, conn, [raw = '']) {
     const claim = hub.claimName(conn, raw);
-    if (!claim.ok) return hub.refuse(conn, claim);
+    if (!claim.ok) return claim;
     hub.join(conn, claim.username, claim.key);
   },
 };

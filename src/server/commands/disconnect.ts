@@ -12,5 +12,6 @@ export const disconnect: Command = {
   handle(hub, conn) {
     hub.acknowledge(conn);
     hub.leave(conn, 'disconnect');
+    return undefined;
   },
 };

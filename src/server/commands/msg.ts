@@ -1,4 +1,5 @@
 import { validateMessageText } from '../../protocol/rules.js';
+import { refuse } from './rules.js';
 import type { Command } from './types.js';
 
 /** `c2/MSG <text>` → everyone, sender included: `c2/MSG <username>; <text>`. */
@@ -12,7 +13,7 @@ export const msg: Command = {
   rateLimited: true,
   handle(hub, conn, [text = '']) {
     const problem = validateMessageText(text, hub.options.limits.messageMaxLength);
-    if (problem) return hub.error(conn, 'bad_message', problem);
+    if (problem) return refuse('bad_message', problem);
     hub.say(conn, text);
   },
 };

@@ -1,4 +1,5 @@
 import { isValidTimestamp } from '../../protocol/rules.js';
+import { refuse } from './rules.js';
 import type { Command } from './types.js';
 
 /** `c2/PING [<timestamp_ms>]` → `c2/PING [<timestamp_ms>; ]<server id>`, in any state. */
@@ -12,8 +13,9 @@ export const ping: Command = {
   rateLimited: false,
   handle(hub, conn, [timestamp]) {
     if (timestamp !== undefined && !isValidTimestamp(timestamp)) {
-      return hub.error(conn, 'bad_timestamp', 'PING timestamp must be 1 to 16 decimal digits');
+      return refuse('bad_timestamp', 'PING timestamp must be 1 to 16 decimal digits');
     }
     hub.pong(conn, timestamp);
+    return undefined;
   },
 };

@@ -1,6 +1,6 @@
 import { printable, splitArgs } from '../../protocol/grammar.js';
 import { QUERIES } from '../queries/index.js';
-import { checkRow } from './rules.js';
+import { checkRow, refuse } from './rules.js';
 import type { Command } from './types.js';
 
 /**
@@ -17,9 +17,12 @@ export const query: Command = {
   rateLimited: false,
   handle(hub, conn, [name = '', rest = '']) {
     const q = QUERIES.get(name);
-    if (!q) return hub.error(conn, 'unknown_query', `unknown query "${printable(name, 32)}": c2/QUERY help lists them`);
+    if (!q) return refuse('unknown_query', `unknown query "${printable(name, 32)}": c2/QUERY help lists them`);
+    // A query that takes no arguments refuses some, rather than ignoring what the client meant.
+    if (q.arity === 0 && rest !== '') return refuse('too_many_arguments', `${name} takes no arguments`);
     const args = splitArgs(rest, q.arity);
     const outcome = checkRow(q, conn, args.length, hub.options.limits) ?? q.handle(hub, conn, args);
     hub.reply(conn, outcome);
+    return undefined;
   },
 };

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../protocol/error-codes.js';
 import type { Connection } from '../connection.js';
 import type { ChatLimits } from '../options.js';
 
@@ -25,14 +26,14 @@ export interface RowRules {
 /** A refused request: the ERROR's code (counted in metrics) and reason. */
 export interface Refusal {
   ok: false;
-  code: string;
+  code: ErrorCode;
   text: string;
 }
 
 /** What a handler answers: the ACKNOWLEDGE text, or a refusal. */
 export type Outcome = { ok: true; text: string } | Refusal;
 
-export function refuse(code: string, text: string): Refusal {
+export function refuse(code: ErrorCode, text: string): Refusal {
   return { ok: false, code, text };
 }
 

@@ -1,6 +1,6 @@
 import type { Connection } from '../connection.js';
 import type { ChatHub } from '../hub.js';
-import type { RowRules } from './rules.js';
+import type { Refusal, RowRules } from './rules.js';
 
 export type { RequiredState } from './rules.js';
 
@@ -10,5 +10,10 @@ export type { RequiredState } from './rules.js';
  * repeat them.
  */
 export interface Command extends RowRules {
-  handle(hub: ChatHub, conn: Connection, args: string[]): void;
+  /**
+   * Does the command, or returns why not: the dispatcher answers a refusal with `c2/ERROR`
+   * and, for a rate-limited row, gives its flood token back (a refused request is not sent,
+   * so it does not count against the flood allowance).
+   */
+  handle(hub: ChatHub, conn: Connection, args: string[]): Refusal | undefined;
 }

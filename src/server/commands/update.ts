@@ -1,4 +1,5 @@
 import { printable } from '../../protocol/grammar.js';
+import { refuse } from './rules.js';
 import type { Command } from './types.js';
 
 /** `c2/UPDATE username; <new name>` → `c2/ACKNOWLEDGE`; everyone: `c2/UPDATE <old>; username; <new>`. */
@@ -12,14 +13,12 @@ export const update: Command = {
   rateLimited: true,
   handle(hub, conn, [property = '', raw = '']) {
     if (property !== 'username') {
-      return hub.error(
-        conn,
-        'unknown_property',
-        `unknown property "${printable(property, 32)}": the only property is username`,
-      );
+      return refuse('unknown_property', `unknown property "${printable(property, 32)}": the only property is username`);
     }
     const claim = hub.claimName(conn, raw);
-    if (!claim.ok) return hub.refuse(conn, claim);
+    if (!claim.ok) return claim;
+    // The name already held, exactly: acknowledged with it, nothing broadcast, no flood token spent.
+    if (claim.username === conn.username) conn.bucket.refund();
     hub.rename(conn, claim.username, claim.key);
   },
 };

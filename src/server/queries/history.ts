@@ -47,8 +47,11 @@ export const history = defineQuery({
   handle(hub, _conn, [count]) {
     let n = DEFAULT_COUNT;
     if (count !== undefined) {
-      if (!/^[0-9]{1,9}$/.test(count)) {
-        return refuse('bad_argument', `history needs a whole number of messages, 0 to ${HISTORY_QUERY_MAX}`);
+      if (!/^[0-9]{1,64}$/.test(count)) {
+        return refuse(
+          'bad_argument',
+          `history needs a whole number of messages, 0 or more (at most ${HISTORY_QUERY_MAX} are sent)`,
+        );
       }
       n = Math.min(Number(count), HISTORY_QUERY_MAX);
     }

@@ -6,15 +6,24 @@ export const serverInfo = defineQuery({
   name: 'server_info',
   args: [],
   description:
-    'This server as JSON: { id, name, connectedUsers, maxUsers, version, epoch, lastSeq } (lastSeq: the seq of the last message sent to you before this answer)',
+    'This server as JSON: { id, name, connectedUsers, maxUsers, version, epoch, lastSeq, you } (lastSeq: the seq of the last message sent to you before this answer; you: your name as the server holds it)',
   arity: 0,
   minArgs: 0,
   operatorOnly: false,
-  handle(hub) {
+  handle(hub, conn) {
     const { id, name, maxUsers } = hub.options;
     const { epoch, lastSeq } = hub.messages;
     return answer(
-      JSON.stringify({ id, name, connectedUsers: hub.room.size, maxUsers, version: VERSION, epoch, lastSeq }),
+      JSON.stringify({
+        id,
+        name,
+        connectedUsers: hub.room.size,
+        maxUsers,
+        version: VERSION,
+        epoch,
+        lastSeq,
+        you: conn.username,
+      }),
     );
   },
 });

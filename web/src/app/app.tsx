@@ -8,7 +8,7 @@
  *   8080 of the same host) is the other tab.
  */
 import { type RefObject, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { C2Client, ListingClient, pingC2 } from '../../../src/client/index.js';
+import { C2Client, C2Error, ListingClient, pingC2 } from '../../../src/client/index.js';
 import { normalizeUsername, validateUsername } from '../../../src/protocol/index.js';
 import { DirectoryMonitor } from '../browser/directory-monitor.js';
 import { type Joined, type JoinTarget, ServerBrowser } from '../browser/server-browser.js';
@@ -170,7 +170,10 @@ export function App({ origin }: { origin: Origin }) {
         setUnread(0);
       } catch (err) {
         s.dispose();
-        setJoinError(`Could not join ${target.label}: ${(err as Error).message}`);
+        // The server's code says whose fault it is: a name it will not take (choose another)
+        // or anything else (full, unavailable…), shown beside the server.
+        if (err instanceof C2Error && err.isNameProblem) setNameError(err.message);
+        else setJoinError(`Could not join ${target.label}: ${(err as Error).message}`);
         focusName();
       } finally {
         setJoining(null);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AddressPolicy } from './address/policy.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
+import type { CursorCodec } from './cursor.js';
 import type { ListCache } from './list-cache.js';
 import type { ListingMetrics } from './metrics.js';
 import type { ResolvedListingOptions } from './options.js';
@@ -12,6 +13,8 @@ export interface ListingContext {
   options: ResolvedListingOptions;
   store: ListingStore;
   cache: ListCache;
+  /** Signs and checks page cursors (contract §12). */
+  cursors: CursorCodec;
   policy: AddressPolicy;
   verify: Verifier;
   metrics: ListingMetrics;

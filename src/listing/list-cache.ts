@@ -16,17 +16,21 @@
  * next read, which starts when it ends. On the SQLite store the read is synchronous (one
  * prepared statement), so a turn's answers leave together, without a promise per request.
  */
-import { createHash } from 'node:crypto';
-import type { ListingStore, PublicServer } from './store/types.js';
+import { Representation } from './representation.js';
+import type { ListingStore } from './store/types.js';
 
-export interface ListingSnapshot {
-  version: number;
-  /** `{"servers":[…]}` as UTF-8 bytes, ready to send (encoded once, not per response). */
-  body: Buffer;
-  /** A strong ETag derived from the body, so every instance gives equal bodies equal tags. */
-  etag: string;
-  byId: ReadonlyMap<number, PublicServer>;
-  size: number;
+/**
+ * `{"servers":[…]}` as UTF-8 bytes, ready to send (encoded once, not per response), its
+ * ETag, and its compressed forms, each made once on first use (representation.ts).
+ */
+export class ListingSnapshot extends Representation {
+  constructor(
+    readonly version: number,
+    body: Buffer,
+    readonly size: number,
+  ) {
+    super(body, 'once');
+  }
 }
 
 /** Called with the current snapshot, or with the store's error. */
@@ -115,10 +119,8 @@ export class ListCache {
 
   private async build(version: number): Promise<ListingSnapshot> {
     const servers = await this.store.list();
-    const body = Buffer.from(JSON.stringify({ servers }), 'utf8');
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     this.rebuilds++;
-    return { version, body, etag, byId: new Map(servers.map((s) => [s.id, s])), size: servers.length };
+    return new ListingSnapshot(version, Buffer.from(JSON.stringify({ servers }), 'utf8'), servers.length);
   }
 }
 

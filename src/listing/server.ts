@@ -10,6 +10,7 @@ import { AddressPolicy } from './address/policy.js';
 import { buildListingApp } from './app.js';
 import { AuthFailureLimiter } from './auth-failures.js';
 import type { ListingContext } from './context.js';
+import { CursorCodec } from './cursor.js';
 import { ListCache } from './list-cache.js';
 import { LivenessChecker } from './liveness.js';
 import { createListingMetrics } from './metrics.js';
@@ -37,6 +38,13 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
   const log = logger ?? pino({ level: 'silent' });
   const store = await openStore(resolved.db, log);
 
+  let cursors: CursorCodec;
+  try {
+    cursors = new CursorCodec(await store.cursorSecret(), resolved.now);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
   const cache = new ListCache(store);
   const metrics = createListingMetrics(store, cache);
   const policy = new AddressPolicy({
@@ -47,7 +55,7 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
   });
   const verify = createVerifier({ timeoutMs: resolved.pingTimeoutMs, maxBytes: resolved.pingMaxBytes });
   const authFailures = new AuthFailureLimiter(resolved.authFailureLimit, resolved.now);
-  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, authFailures, log };
+  const ctx: ListingContext = { options: resolved, store, cache, cursors, policy, verify, metrics, authFailures, log };
   const checker = new LivenessChecker({
     store,
     policy,

@@ -7,13 +7,15 @@
  * transaction, always after the data row, so readers that read the version first and the
  * data second never cache stale data under a current version.
  */
-import type { Kysely, Transaction } from 'kysely';
-import { type ListingDatabase, SERVERS_TABLE, STATE_TABLE } from './schema.js';
+import { type CompiledQuery, type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
+import { nameKey, searchText } from '../search.js';
+import { type ListingDatabase, SEARCH_TABLE, SERVERS_TABLE, STATE_TABLE } from './schema.js';
 import {
   type DueCheck,
   type FailureOutcome,
   type ListingStore,
   type NewServer,
+  type PageRequest,
   type PublicServer,
   type ServerPatch,
   type ServerRecord,
@@ -21,6 +23,52 @@ import {
 } from './types.js';
 
 type Db = Kysely<ListingDatabase>;
+
+/**
+ * Synchronous reads on SQLite (better-sqlite3), for what every request does: skip the
+ * promise per query and reuse prepared statements, where Kysely's driver prepares each
+ * query again.
+ */
+export interface SyncReads {
+  /** The version (one statement prepared once). */
+  version(): number;
+  /** The rows of a compiled query, through a statement prepared once per SQL text. */
+  rows(query: CompiledQuery): unknown[];
+  /** How many entries the search index says contain `q` (a folded, ≥ 3-character text), counting up to `cap`. */
+  searchMatches(q: string, cap: number): number;
+}
+
+/**
+ * A `q` matching at most this many entries is answered through the search index (SQLite:
+ * FTS5 trigrams): those entries are read and sorted (≤ 1,000: about a millisecond). A `q`
+ * matching more is answered by walking the order's index and testing each entry, which
+ * stops at the page's last match.
+ */
+const SELECTIVE_SEARCH = 1000;
+
+const PUBLIC_COLUMNS = ['id', 'server_name', 'address', 'connected_users', 'max_users'] as const;
+
+type PublicRow = Pick<ListingDatabase[typeof SERVERS_TABLE], (typeof PUBLIC_COLUMNS)[number]>;
+
+function toPublic(row: PublicRow): PublicServer {
+  return {
+    id: Number(row.id),
+    displayName: row.server_name,
+    address: row.address,
+    connectedUsers: Number(row.connected_users),
+    maxUsers: Number(row.max_users),
+  };
+}
+
+/** `%q%` for LIKE, with LIKE's own characters escaped (backslash is PostgreSQL's default escape). */
+function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** An FTS5 phrase: the text in double quotes, quotes doubled. */
+export function ftsPhrase(q: string): string {
+  return `"${q.replaceAll('"', '""')}"`;
+}
 
 /** Any failure to reach the store, as the one error the routes turn into 503. */
 function unavailable(err: unknown): StoreUnavailableError {
@@ -30,16 +78,21 @@ function unavailable(err: unknown): StoreUnavailableError {
 export class KyselyStore implements ListingStore {
   private closing: Promise<void> | undefined;
 
+  private readonly readVersion: (() => number) | undefined;
+
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     readonly description: string,
     private readonly db: Db,
     /**
-     * A synchronous read of the version (SQLite: one statement prepared once). The version
-     * is read on every GET /servers, so it is worth skipping Kysely's per-call compilation.
+     * Synchronous reads (SQLite). The version is read on every GET /servers and a page is a
+     * query per request, so it is worth skipping Kysely's driver (a promise and a prepare
+     * per query).
      */
-    private readonly readVersion?: () => number,
+    private readonly sync?: SyncReads,
   ) {
+    const readVersion = sync === undefined ? undefined : () => sync.version();
+    this.readVersion = readVersion;
     if (readVersion !== undefined) {
       this.versionNow = () => {
         try {
@@ -85,6 +138,26 @@ export class KyselyStore implements ListingStore {
     );
   }
 
+  insertMany(servers: readonly NewServer[], now: number, nextCheckAt: number): Promise<number> {
+    return this.guard(async () => {
+      let inserted = 0;
+      for (let i = 0; i < servers.length; i += 500) {
+        const batch = servers.slice(i, i + 500);
+        inserted += await this.db.transaction().execute(async (trx) => {
+          const result = await trx
+            .insertInto(SERVERS_TABLE)
+            .values(batch.map((server) => ({ id: server.id, ...freshColumns(server, now, nextCheckAt) })))
+            .onConflict((oc) => oc.column('id').doNothing())
+            .executeTakeFirst();
+          const n = Number(result.numInsertedOrUpdatedRows ?? 0n);
+          if (n > 0) await this.bump(trx);
+          return n;
+        });
+      }
+      return inserted;
+    });
+  }
+
   replace(server: NewServer, expectedAddress: string, now: number, nextCheckAt: number): Promise<boolean> {
     return this.guard(() =>
       this.db.transaction().execute(async (trx) => {
@@ -106,11 +179,7 @@ export class KyselyStore implements ListingStore {
       const row = await this.db.selectFrom(SERVERS_TABLE).selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
       return {
-        id: Number(row.id),
-        displayName: row.server_name,
-        address: row.address,
-        connectedUsers: Number(row.connected_users),
-        maxUsers: Number(row.max_users),
+        ...toPublic(row),
         keyHash: row.key_hash,
         registeredFrom: row.registered_from,
         createdAt: Number(row.created_at),
@@ -124,19 +193,72 @@ export class KyselyStore implements ListingStore {
 
   list(): Promise<PublicServer[]> {
     return this.guard(async () => {
-      const rows = await this.db
-        .selectFrom(SERVERS_TABLE)
-        .select(['id', 'server_name', 'address', 'connected_users', 'max_users'])
-        .orderBy('id')
-        .execute();
-      return rows.map((row) => ({
-        id: Number(row.id),
-        displayName: row.server_name,
-        address: row.address,
-        connectedUsers: Number(row.connected_users),
-        maxUsers: Number(row.max_users),
-      }));
+      const rows = await this.db.selectFrom(SERVERS_TABLE).select(PUBLIC_COLUMNS).orderBy('id').execute();
+      return rows.map(toPublic);
     });
+  }
+
+  page(request: PageRequest): Promise<PublicServer[]> {
+    return this.guard(async () => {
+      const query = this.pageQuery(request);
+      if (this.sync === undefined) return (await query.execute()).map(toPublic);
+      return (this.sync.rows(query.compile()) as PublicRow[]).map(toPublic);
+    });
+  }
+
+  /**
+   * The page as one query: the filters, the keyset condition (entries after the cursor's
+   * (key, id) in the order) and the order itself, which an index provides (migration 0002),
+   * so the database walks the index from the cursor and stops after `limit` matches.
+   */
+  private pageQuery(request: PageRequest): SelectQueryBuilder<ListingDatabase, typeof SERVERS_TABLE, PublicRow> {
+    const { sort, after, q } = request;
+    let query = this.db.selectFrom(SERVERS_TABLE).select(PUBLIC_COLUMNS);
+    if (request.notFull) query = query.where((eb) => eb('connected_users', '<', eb.ref('max_users')));
+    if (request.notEmpty) query = query.where('connected_users', '>', 0);
+    if (q !== null) {
+      if (this.kind === 'postgres') {
+        // With pg_trgm's index (store/postgres.ts) the planner can start from the matches.
+        query = query.where('search', 'like', containsPattern(q));
+      } else {
+        query = query.where(sql<boolean>`instr(search, ${q}) > 0`);
+        // A selective q (the common case: looking for one server) starts from the matches
+        // the FTS5 trigram index finds; FTS5 needs 3 characters or more.
+        if (
+          [...q].length >= 3 &&
+          this.sync !== undefined &&
+          this.sync.searchMatches(q, SELECTIVE_SEARCH + 1) <= SELECTIVE_SEARCH
+        ) {
+          query = query.where(
+            'id',
+            'in',
+            sql<number>`(select rowid from ${sql.table(SEARCH_TABLE)} where ${sql.table(SEARCH_TABLE)} match ${ftsPhrase(q)})`,
+          );
+        }
+      }
+    }
+    switch (sort) {
+      case 'name':
+        if (after)
+          query = query.where((eb) => eb(eb.refTuple('name_key', 'id'), '>', eb.tuple(String(after.key), after.id)));
+        return query.orderBy('name_key').orderBy('id').limit(request.limit);
+      case 'users':
+        if (after)
+          query = query.where((eb) =>
+            eb(eb.refTuple('connected_users', 'id'), '>', eb.tuple(Number(after.key), after.id)),
+          );
+        return query.orderBy('connected_users').orderBy('id').limit(request.limit);
+      case '-users':
+        // Most users first; ties by id, descending, so that one index serves both orders.
+        if (after)
+          query = query.where((eb) =>
+            eb(eb.refTuple('connected_users', 'id'), '<', eb.tuple(Number(after.key), after.id)),
+          );
+        return query.orderBy('connected_users', 'desc').orderBy('id', 'desc').limit(request.limit);
+      default:
+        if (after) query = query.where('id', '>', after.id);
+        return query.orderBy('id').limit(request.limit);
+    }
   }
 
   count(): Promise<number> {
@@ -153,11 +275,25 @@ export class KyselyStore implements ListingStore {
     const publicChange = Object.keys(patch).length > 0;
     return this.guard(() =>
       this.db.transaction().execute(async (trx) => {
+        let folded = {};
+        if (patch.displayName !== undefined || patch.address !== undefined) {
+          // The search text folds the name and the address together: read the one not given.
+          const current = await trx
+            .selectFrom(SERVERS_TABLE)
+            .select(['server_name', 'address'])
+            .where('id', '=', id)
+            .where('key_hash', '=', keyHash)
+            .executeTakeFirst();
+          if (current === undefined) return false;
+          const name = patch.displayName ?? current.server_name;
+          folded = { name_key: nameKey(name), search: searchText(name, patch.address ?? current.address) };
+        }
         const result = await trx
           .updateTable(SERVERS_TABLE)
           .set({
             ...(patch.displayName === undefined ? {} : { server_name: patch.displayName }),
             ...(patch.address === undefined ? {} : { address: patch.address }),
+            ...folded,
             ...(patch.connectedUsers === undefined ? {} : { connected_users: patch.connectedUsers }),
             ...(patch.maxUsers === undefined ? {} : { max_users: patch.maxUsers }),
             ...(publicChange ? { updated_at: now } : {}),
@@ -249,6 +385,18 @@ export class KyselyStore implements ListingStore {
     );
   }
 
+  cursorSecret(): Promise<Buffer> {
+    return this.guard(async () => {
+      const row = await this.db
+        .selectFrom(STATE_TABLE)
+        .select('cursor_secret')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      if (!row.cursor_secret) throw new Error('the listing state row has no cursor secret');
+      return Buffer.from(row.cursor_secret, 'base64url');
+    });
+  }
+
   ping(): Promise<void> {
     return this.guard(async () => {
       await this.version();
@@ -266,6 +414,8 @@ function freshColumns(server: NewServer, now: number, nextCheckAt: number) {
   return {
     server_name: server.displayName,
     address: server.address,
+    name_key: nameKey(server.displayName),
+    search: searchText(server.displayName, server.address),
     connected_users: server.connectedUsers,
     max_users: server.maxUsers,
     key_hash: server.keyHash,

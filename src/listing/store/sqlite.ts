@@ -6,9 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { KyselyStore } from './kysely-store.js';
+import { ftsPhrase, KyselyStore, type SyncReads } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
-import { type ListingDatabase, STATE_TABLE } from './schema.js';
+import { type ListingDatabase, SEARCH_TABLE, STATE_TABLE } from './schema.js';
 import type { ListingStore } from './types.js';
 
 export const IN_MEMORY = ':memory:';
@@ -33,12 +33,37 @@ export async function openSqliteStore(file: string): Promise<ListingStore> {
     await db.destroy();
     throw err;
   }
+  return new KyselyStore('sqlite', path, db, syncReads(database));
+}
+
+/** The most statements kept prepared (page queries come in a few dozen shapes). */
+const MAX_PREPARED = 256;
+
+function syncReads(database: Database.Database): SyncReads {
   const versionStatement = database.prepare<[], { version: number | bigint }>(
     `SELECT version FROM ${STATE_TABLE} WHERE id = 1`,
   );
-  return new KyselyStore('sqlite', path, db, () => {
-    const row = versionStatement.get();
-    if (row === undefined) throw new Error('the listing state row is missing');
-    return Number(row.version);
-  });
+  const searchStatement = database.prepare<[string, number], { n: number }>(
+    `SELECT count(*) AS n FROM (SELECT rowid FROM ${SEARCH_TABLE} WHERE ${SEARCH_TABLE} MATCH ? LIMIT ?)`,
+  );
+  const prepared = new Map<string, Database.Statement>();
+  return {
+    version() {
+      const row = versionStatement.get();
+      if (row === undefined) throw new Error('the listing state row is missing');
+      return Number(row.version);
+    },
+    rows(query) {
+      let statement = prepared.get(query.sql);
+      if (statement === undefined) {
+        if (prepared.size >= MAX_PREPARED) prepared.clear();
+        statement = database.prepare(query.sql);
+        prepared.set(query.sql, statement);
+      }
+      return statement.all(...(query.parameters as unknown[]));
+    },
+    searchMatches(q, cap) {
+      return searchStatement.get(ftsPhrase(q), cap)?.n ?? 0;
+    },
+  };
 }

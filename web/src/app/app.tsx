@@ -83,7 +83,7 @@ export function App({ origin }: { origin: Origin }) {
   const monitor = useMemo(() => {
     const listing = new ListingClient(listingUrl, { timeoutMs: 8000 });
     return new DirectoryMonitor({
-      list: () => listing.list(),
+      page: (query, limit, cursor, signal) => listing.page(query, { limit, cursor, signal }),
       ping: (server) => {
         const url = wsUrlFor(server.address, secure());
         if (url === null) return Promise.reject(new Error(`"${server.address}" is not an address`));

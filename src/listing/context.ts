@@ -5,6 +5,7 @@ import type { CursorCodec } from './cursor.js';
 import type { ListCache } from './list-cache.js';
 import type { ListingMetrics } from './metrics.js';
 import type { ResolvedListingOptions } from './options.js';
+import type { PageCache } from './page-cache.js';
 import type { ListingStore } from './store/types.js';
 import type { Verifier } from './verify.js';
 
@@ -15,6 +16,8 @@ export interface ListingContext {
   cache: ListCache;
   /** Signs and checks page cursors (contract §12). */
   cursors: CursorCodec;
+  /** Filtered and paged answers kept per version (contract §12). */
+  pages: PageCache;
   policy: AddressPolicy;
   verify: Verifier;
   metrics: ListingMetrics;

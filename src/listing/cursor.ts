@@ -12,11 +12,11 @@
  *
  * Refused with `400 invalid_cursor`: anything altered or made by another directory (the MAC),
  * a cursor used with another sort or other filters than its walk's, and one older than
- * CURSOR_MAX_AGE_MS. A forged position would only show a page that exists anyway, but
+ * 24 hours (CURSOR_MAX_AGE_MS). A forged position would only show a page that exists anyway, but
  * refusing it means a client bug (a cursor reused with other parameters, a cursor from
  * another listing) is an error rather than a silently wrong page.
  *
- * Format: base64url(JSON [1, sort, filters, issued s, key, id]) "." base64url(MAC, 16 bytes).
+ * Format: base64url(JSON [1, sort, filters, issued hour, key, id]) "." base64url(MAC, 16 bytes).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiError } from './errors.js';
@@ -31,7 +31,13 @@ export interface CursorPosition {
   id: number;
 }
 
-export const CURSOR_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** A cursor is refused once this long has passed since the hour it was made in (so it lasts 24 to 25 hours). */
+export const CURSOR_MAX_AGE_MS = 25 * 60 * 60 * 1000;
+/**
+ * A cursor records the hour it was made in, not the second: a page read again within the
+ * hour has the same `next`, so the same bytes and ETag (a revalidation answers 304).
+ */
+const HOUR_MS = 60 * 60 * 1000;
 const VERSION = 1;
 const MAC_BYTES = 16;
 
@@ -52,8 +58,18 @@ export function positionOf(sort: SortOrder, server: PublicServer): CursorPositio
   }
 }
 
+/** Fingerprints of the filters seen lately (a few distinct queries make most requests). */
+const fingerprints = new Map<string, string>();
+
 function fingerprint(query: ListQuery): string {
-  return createHash('sha256').update(filtersKey(query)).digest('base64url').slice(0, 11);
+  const key = filtersKey(query);
+  let print = fingerprints.get(key);
+  if (print === undefined) {
+    print = createHash('sha256').update(key).digest('base64url').slice(0, 11);
+    if (fingerprints.size >= 1024) fingerprints.clear();
+    fingerprints.set(key, print);
+  }
+  return print;
 }
 
 export class CursorCodec {
@@ -67,7 +83,7 @@ export class CursorCodec {
   /** The cursor of the page after `last`, for the walk `query`. */
   encode(query: ListQuery, last: PublicServer): string {
     const { key, id } = positionOf(query.sort, last);
-    const issued = Math.floor(this.now() / 1000);
+    const issued = Math.floor(this.now() / HOUR_MS);
     const payload = Buffer.from(JSON.stringify([VERSION, query.sort, fingerprint(query), issued, key, id])).toString(
       'base64url',
     );
@@ -104,7 +120,7 @@ export class CursorCodec {
     if (filters !== fingerprint(query)) {
       throw refused('"cursor" continues a walk with another q, notFull or notEmpty: send the same parameters');
     }
-    if (typeof issued !== 'number' || this.now() - issued * 1000 > CURSOR_MAX_AGE_MS) {
+    if (typeof issued !== 'number' || this.now() - issued * HOUR_MS > CURSOR_MAX_AGE_MS) {
       throw refused('"cursor" has expired (cursors last 24 hours): start again from the first page');
     }
     const keyOk =

@@ -38,6 +38,11 @@ export interface ListingOptions {
   now?: () => number;
   /** Directory of the built web client served at `/`. */
   webRoot?: string;
+  /**
+   * Bytes of filtered and paged `GET /servers` answers kept per version of the directory
+   * (default 16 MiB; 0 keeps none: every such request is a query).
+   */
+  pageCacheBytes?: number;
 }
 
 export type ResolvedListingOptions = Required<Omit<ListingOptions, 'tls' | 'resolve' | 'now' | 'webRoot'>> &
@@ -46,6 +51,7 @@ export type ResolvedListingOptions = Required<Omit<ListingOptions, 'tls' | 'reso
 export const DEFAULT_LISTING_PORT = 8080;
 export const DEFAULT_CHECK_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_FAILURES = 3;
+export const DEFAULT_PAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
 export function resolveListingOptions(options: ListingOptions): ResolvedListingOptions {
   return {
@@ -69,5 +75,6 @@ export function resolveListingOptions(options: ListingOptions): ResolvedListingO
     resolve: options.resolve,
     now: options.now ?? Date.now,
     webRoot: options.webRoot,
+    pageCacheBytes: options.pageCacheBytes ?? DEFAULT_PAGE_CACHE_BYTES,
   };
 }

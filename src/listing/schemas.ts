@@ -116,7 +116,7 @@ export const ListQuerystring = Type.Object(
       Type.String({
         maxLength: 512,
         description:
-          'The `next` of the previous page, unchanged, with the same q, notFull, notEmpty and sort (limit may change). Needs `limit`. Valid for 24 hours',
+          'The `next` of the previous page, unchanged, with the same q, notFull, notEmpty and sort (limit may change). Needs `limit`. Valid for at least 24 hours',
       }),
     ),
   },

@@ -11,10 +11,11 @@ import { buildListingApp } from './app.js';
 import { AuthFailureLimiter } from './auth-failures.js';
 import type { ListingContext } from './context.js';
 import { CursorCodec } from './cursor.js';
-import { ListCache } from './list-cache.js';
+import { ListCache, VersionReads } from './list-cache.js';
 import { LivenessChecker } from './liveness.js';
 import { createListingMetrics } from './metrics.js';
 import { type ListingOptions, type ResolvedListingOptions, resolveListingOptions } from './options.js';
+import { PageCache } from './page-cache.js';
 import { openStore } from './store/open.js';
 import type { ListingStore } from './store/types.js';
 import { createVerifier } from './verify.js';
@@ -45,8 +46,11 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
     await store.close().catch(() => {});
     throw err;
   }
-  const cache = new ListCache(store);
-  const metrics = createListingMetrics(store, cache);
+  // One version read per turn of the event loop, shared by the whole list and the pages.
+  const versions = new VersionReads(store);
+  const cache = new ListCache(store, versions);
+  const pages = new PageCache(versions, resolved.pageCacheBytes);
+  const metrics = createListingMetrics(store, cache, pages);
   const policy = new AddressPolicy({
     allowPrivateAddresses: resolved.allowPrivateAddresses,
     anyAddress: resolved.anyAddress,
@@ -55,7 +59,18 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
   });
   const verify = createVerifier({ timeoutMs: resolved.pingTimeoutMs, maxBytes: resolved.pingMaxBytes });
   const authFailures = new AuthFailureLimiter(resolved.authFailureLimit, resolved.now);
-  const ctx: ListingContext = { options: resolved, store, cache, cursors, policy, verify, metrics, authFailures, log };
+  const ctx: ListingContext = {
+    options: resolved,
+    store,
+    cache,
+    cursors,
+    pages,
+    policy,
+    verify,
+    metrics,
+    authFailures,
+    log,
+  };
   const checker = new LivenessChecker({
     store,
     policy,

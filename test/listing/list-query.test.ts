@@ -102,6 +102,16 @@ describe('CursorCodec', () => {
   const server = { id: 42, displayName: 'Café', address: '1.2.3.4:5000', connectedUsers: 3, maxUsers: 9 };
   const query = (extra: Partial<ListQuery> = {}): ListQuery => ({ ...WHOLE_LIST, limit: 10, ...extra });
 
+  it('the same page made again within the hour has the same cursor (so the same ETag)', () => {
+    const q = query({ sort: 'name' });
+    const a = codec.encode(q, server);
+    now += 30 * 60 * 1000;
+    expect(codec.encode(q, server)).toBe(a);
+    now += 30 * 60 * 1000;
+    expect(codec.encode(q, server)).not.toBe(a);
+    expect(CURSOR_MAX_AGE_MS).toBe(25 * 60 * 60 * 1000);
+  });
+
   it('round-trips the position of the last entry, per order', () => {
     for (const sort of ['id', 'name', 'users', '-users'] as const) {
       const q = query({ sort, q: 'caf', notFull: true });
@@ -141,9 +151,10 @@ describe('CursorCodec', () => {
       expect(err.code).toBe('invalid_cursor');
       expect(err.message).toMatch(message);
     }
-    now += CURSOR_MAX_AGE_MS - 1000;
+    // Valid for at least 24 hours whenever in its hour it was made, and not beyond 25.
+    now += 24 * 60 * 60 * 1000 - 1000;
     expect(codec.decode({ ...q, cursor })).toEqual({ key: 'cafe', id: 42 });
-    now += 2000;
+    now += 60 * 60 * 1000 + 2000;
     expect(refusal(() => codec.decode({ ...q, cursor })).message).toMatch(/expired/);
   });
 

@@ -7,10 +7,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ListingContext } from '../context.js';
-import { positionOf } from '../cursor.js';
+import { type CursorPosition, positionOf } from '../cursor.js';
 import { notListedHere } from '../errors.js';
 import { ifNoneMatchHits } from '../list-cache.js';
 import { isWholeList, type ListQuery, MAX_LIMIT, parseListQuery } from '../list-query.js';
+import type { AnswerCallback } from '../page-cache.js';
 import { Representation } from '../representation.js';
 import { emptyResponse, errorResponse, IdParams, ListQuerystring, ServerEntry, ServerList } from '../schemas.js';
 import type { PublicServer } from '../store/types.js';
@@ -70,7 +71,7 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
           'Without parameters: every listed server, by id (the seed answer), compressed with br or gzip when the client accepts it (made once per version of the list).',
           'With parameters: the servers matching `q`, `notFull` and `notEmpty`, in the order `sort`; with `limit`, at most that many and `next`, the cursor of the next page (null on the last page).',
           'Pages are stable while the list changes: a walk shows every entry present throughout it exactly once (an entry whose sort key changes during the walk may move).',
-          'Unknown parameters and bad values are 400 `invalid_query`; a cursor that was altered, made for other parameters or by another directory, or older than 24 hours is 400 `invalid_cursor`.',
+          'Unknown parameters and bad values are 400 `invalid_query`; a cursor that was altered, made for other parameters or by another directory, or expired (after 24 hours) is 400 `invalid_cursor`.',
           'Every 200 has an ETag (per content coding): send it back as If-None-Match to get 304. Any origin may GET (CORS).',
         ].join('\n\n'),
         tags: ['servers'],
@@ -87,9 +88,8 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
     (request, reply) => {
       const query = request.query as unknown as ListQuery;
       if (!isWholeList(query)) {
-        answerQuery(query).then(
-          (representation) => send(request, reply, representation),
-          (error: unknown) => reply.send(error as never),
+        answerQuery(query, (error, answer) =>
+          answer === undefined ? reply.send(error as never) : send(request, reply, answer),
         );
         return;
       }
@@ -104,11 +104,33 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
     },
   );
 
-  /** A filtered, sorted or paged answer: a query of the store, through an index. */
-  async function answerQuery(query: ListQuery): Promise<Representation> {
+  /**
+   * A filtered, sorted or paged answer: kept per version of the directory (page-cache.ts),
+   * else a query of the store through an index. A bad cursor is refused before anything.
+   */
+  function answerQuery(query: ListQuery, callback: AnswerCallback): void {
+    let after: CursorPosition | null;
+    try {
+      after = query.cursor === null ? null : ctx.cursors.decode({ ...query, cursor: query.cursor });
+    } catch (error) {
+      callback(error, undefined);
+      return;
+    }
+    const key = JSON.stringify([
+      query.sort,
+      query.notFull,
+      query.notEmpty,
+      query.q,
+      query.limit,
+      after?.key,
+      after?.id,
+    ]);
+    ctx.pages.get(key, () => makeAnswer(query, after), callback);
+  }
+
+  async function makeAnswer(query: ListQuery, after: CursorPosition | null): Promise<Representation> {
     const filters = { q: query.q, notFull: query.notFull, notEmpty: query.notEmpty, sort: query.sort };
     if (query.limit !== null) {
-      const after = query.cursor === null ? null : ctx.cursors.decode({ ...query, cursor: query.cursor });
       // One more than asked, to know whether there is a next page.
       const rows = await ctx.store.page({ ...filters, after, limit: query.limit + 1 });
       const servers = rows.length > query.limit ? rows.slice(0, query.limit) : rows;
@@ -118,13 +140,13 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
     }
     // Every match: a walk of the store in pages of MAX_LIMIT, other requests served between them.
     const servers: PublicServer[] = [];
-    let after = null;
+    let position: CursorPosition | null = null;
     for (;;) {
-      const rows = await ctx.store.page({ ...filters, after, limit: MAX_LIMIT });
+      const rows = await ctx.store.page({ ...filters, after: position, limit: MAX_LIMIT });
       for (const row of rows) servers.push(row);
       const last = rows[rows.length - 1];
       if (rows.length < MAX_LIMIT || last === undefined) break;
-      after = positionOf(query.sort, last);
+      position = positionOf(query.sort, last);
       await new Promise((resolve) => setImmediate(resolve));
     }
     return new Representation(Buffer.from(JSON.stringify({ servers }), 'utf8'), 'fast');

@@ -7,9 +7,9 @@
  * transaction, always after the data row, so readers that read the version first and the
  * data second never cache stale data under a current version.
  */
-import { type CompiledQuery, type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import { nameKey, searchText } from '../search.js';
-import { type ListingDatabase, SEARCH_TABLE, SERVERS_TABLE, STATE_TABLE } from './schema.js';
+import { type ListingDatabase, SERVERS_TABLE, STATE_TABLE } from './schema.js';
 import {
   type DueCheck,
   type FailureOutcome,
@@ -32,17 +32,20 @@ type Db = Kysely<ListingDatabase>;
 export interface SyncReads {
   /** The version (one statement prepared once). */
   version(): number;
-  /** The rows of a compiled query, through a statement prepared once per SQL text. */
-  rows(query: CompiledQuery): unknown[];
-  /** How many entries the search index says contain `q` (a folded, ≥ 3-character text), counting up to `cap`. */
-  searchMatches(q: string, cap: number): number;
+  /** The rows of a compiled query as arrays of columns, through a statement prepared once per SQL text. */
+  rows(query: CompiledQuery): unknown[][];
+  /**
+   * The ids of the entries the search index says contain `q` (a folded text of 3 characters
+   * or more), at most `cap` of them.
+   */
+  searchIds(q: string, cap: number): number[];
 }
 
 /**
  * A `q` matching at most this many entries is answered through the search index (SQLite:
- * FTS5 trigrams): those entries are read and sorted (≤ 1,000: about a millisecond). A `q`
- * matching more is answered by walking the order's index and testing each entry, which
- * stops at the page's last match.
+ * FTS5 trigrams): the ids it finds are read once, and those entries alone are filtered and
+ * sorted (≤ 1,000: well under a millisecond). A `q` matching more is answered by walking the
+ * order's index and testing each entry, which stops at the page's last match.
  */
 const SELECTIVE_SEARCH = 1000;
 
@@ -59,6 +62,48 @@ function toPublic(row: PublicRow): PublicServer {
     maxUsers: Number(row.max_users),
   };
 }
+
+/** The columns of PUBLIC_COLUMNS as an array (better-sqlite3's raw rows), as a server. */
+function fromColumns(row: unknown[]): PublicServer {
+  const [id, displayName, address, connectedUsers, maxUsers] = row as [number, string, string, number, number];
+  return { id: Number(id), displayName, address, connectedUsers: Number(connectedUsers), maxUsers: Number(maxUsers) };
+}
+
+/** What decides a page's SQL text. */
+interface PageShape {
+  sort: PageRequest['sort'];
+  after: boolean;
+  notFull: boolean;
+  notEmpty: boolean;
+  /** No q; q through the trigram index (SQLite); q tested along the walk. */
+  q: 'none' | 'index' | 'scan';
+}
+
+/** The values a page's SQL takes. */
+interface PageValues {
+  q: string;
+  pattern: string;
+  /** The ids the search index found, as a JSON array (SQLite's json_each reads it). */
+  ids: string;
+  key: string | number;
+  id: number;
+  limit: number;
+}
+
+type PageSlot = { slot: keyof PageValues } | { value: unknown };
+
+/** Stand-ins compiled in place of a request's values, to find where each one goes. */
+const SLOT_TOKENS: PageValues = {
+  q: '\u0000c2:q',
+  pattern: '\u0000c2:pattern',
+  ids: '\u0000c2:ids',
+  key: '\u0000c2:key',
+  id: '\u0000c2:id' as unknown as number,
+  limit: '\u0000c2:limit' as unknown as number,
+};
+const SLOT_OF_TOKEN = new Map<unknown, keyof PageValues>(
+  Object.entries(SLOT_TOKENS).map(([slot, token]) => [token, slot as keyof PageValues]),
+);
 
 /** `%q%` for LIKE, with LIKE's own characters escaped (backslash is PostgreSQL's default escape). */
 function containsPattern(q: string): string {
@@ -79,6 +124,7 @@ export class KyselyStore implements ListingStore {
   private closing: Promise<void> | undefined;
 
   private readonly readVersion: (() => number) | undefined;
+  private readonly pageShapes = new Map<string, { sql: string; slots: PageSlot[] }>();
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
@@ -200,10 +246,57 @@ export class KyselyStore implements ListingStore {
 
   page(request: PageRequest): Promise<PublicServer[]> {
     return this.guard(async () => {
-      const query = this.pageQuery(request);
-      if (this.sync === undefined) return (await query.execute()).map(toPublic);
-      return (this.sync.rows(query.compile()) as PublicRow[]).map(toPublic);
+      const query = this.compiledPage(request);
+      if (this.sync !== undefined) return this.sync.rows(query).map(fromColumns);
+      const { rows } = await this.db.executeQuery<PublicRow>(query);
+      return rows.map(toPublic);
     });
+  }
+
+  /**
+   * The page's SQL, made by Kysely once per shape of request (order, cursor or not, which
+   * filters, how `q` is searched: at most 96 shapes) and kept, with where each value goes;
+   * a request fills in its values (compiling every time cost about as much as the query).
+   */
+  private compiledPage(request: PageRequest): CompiledQuery {
+    const { q, after } = request;
+    // A selective q (the common case: looking for one server) starts from the matches the
+    // FTS5 trigram index finds (SQLite; FTS5 needs 3 characters or more), read once.
+    const found =
+      q !== null && this.sync !== undefined && [...q].length >= 3
+        ? this.sync.searchIds(q, SELECTIVE_SEARCH + 1)
+        : undefined;
+    const fromIndex = found !== undefined && found.length <= SELECTIVE_SEARCH;
+    const shape: PageShape = {
+      sort: request.sort,
+      after: after !== null,
+      notFull: request.notFull,
+      notEmpty: request.notEmpty,
+      q: q === null ? 'none' : fromIndex ? 'index' : 'scan',
+    };
+    const key = `${shape.sort}|${shape.after}|${shape.notFull}|${shape.notEmpty}|${shape.q}`;
+    let made = this.pageShapes.get(key);
+    if (made === undefined) {
+      const compiled = this.pageQuery(shape, SLOT_TOKENS).compile();
+      const slots = compiled.parameters.map((value): PageSlot => {
+        const slot = SLOT_OF_TOKEN.get(value);
+        return slot === undefined ? { value } : { slot };
+      });
+      made = { sql: compiled.sql, slots };
+      this.pageShapes.set(key, made);
+    }
+    const values: PageValues = {
+      q: q ?? '',
+      pattern: q === null ? '' : containsPattern(q),
+      ids: fromIndex ? JSON.stringify(found) : '[]',
+      key: after === null ? 0 : request.sort === 'name' ? String(after.key) : Number(after.key),
+      id: after?.id ?? 0,
+      limit: request.limit,
+    };
+    return CompiledQuery.raw(
+      made.sql,
+      made.slots.map((s) => ('slot' in s ? values[s.slot] : s.value)),
+    );
   }
 
   /**
@@ -211,53 +304,35 @@ export class KyselyStore implements ListingStore {
    * (key, id) in the order) and the order itself, which an index provides (migration 0002),
    * so the database walks the index from the cursor and stops after `limit` matches.
    */
-  private pageQuery(request: PageRequest): SelectQueryBuilder<ListingDatabase, typeof SERVERS_TABLE, PublicRow> {
-    const { sort, after, q } = request;
+  private pageQuery(shape: PageShape, v: PageValues) {
     let query = this.db.selectFrom(SERVERS_TABLE).select(PUBLIC_COLUMNS);
-    if (request.notFull) query = query.where((eb) => eb('connected_users', '<', eb.ref('max_users')));
-    if (request.notEmpty) query = query.where('connected_users', '>', 0);
-    if (q !== null) {
+    if (shape.notFull) query = query.where((eb) => eb('connected_users', '<', eb.ref('max_users')));
+    if (shape.notEmpty) query = query.where('connected_users', '>', 0);
+    if (shape.q !== 'none') {
       if (this.kind === 'postgres') {
         // With pg_trgm's index (store/postgres.ts) the planner can start from the matches.
-        query = query.where('search', 'like', containsPattern(q));
+        query = query.where('search', 'like', v.pattern);
       } else {
-        query = query.where(sql<boolean>`instr(search, ${q}) > 0`);
-        // A selective q (the common case: looking for one server) starts from the matches
-        // the FTS5 trigram index finds; FTS5 needs 3 characters or more.
-        if (
-          [...q].length >= 3 &&
-          this.sync !== undefined &&
-          this.sync.searchMatches(q, SELECTIVE_SEARCH + 1) <= SELECTIVE_SEARCH
-        ) {
-          query = query.where(
-            'id',
-            'in',
-            sql<number>`(select rowid from ${sql.table(SEARCH_TABLE)} where ${sql.table(SEARCH_TABLE)} match ${ftsPhrase(q)})`,
-          );
-        }
+        query = query.where(sql<boolean>`instr(search, ${v.q}) > 0`);
+        if (shape.q === 'index') query = query.where('id', 'in', sql<number>`(select value from json_each(${v.ids}))`);
       }
     }
-    switch (sort) {
+    const keyset = (op: '>' | '<', column: 'name_key' | 'connected_users') =>
+      query.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(v.key as never, v.id)));
+    switch (shape.sort) {
       case 'name':
-        if (after)
-          query = query.where((eb) => eb(eb.refTuple('name_key', 'id'), '>', eb.tuple(String(after.key), after.id)));
-        return query.orderBy('name_key').orderBy('id').limit(request.limit);
+        if (shape.after) query = keyset('>', 'name_key');
+        return query.orderBy('name_key').orderBy('id').limit(v.limit);
       case 'users':
-        if (after)
-          query = query.where((eb) =>
-            eb(eb.refTuple('connected_users', 'id'), '>', eb.tuple(Number(after.key), after.id)),
-          );
-        return query.orderBy('connected_users').orderBy('id').limit(request.limit);
+        if (shape.after) query = keyset('>', 'connected_users');
+        return query.orderBy('connected_users').orderBy('id').limit(v.limit);
       case '-users':
         // Most users first; ties by id, descending, so that one index serves both orders.
-        if (after)
-          query = query.where((eb) =>
-            eb(eb.refTuple('connected_users', 'id'), '<', eb.tuple(Number(after.key), after.id)),
-          );
-        return query.orderBy('connected_users', 'desc').orderBy('id', 'desc').limit(request.limit);
+        if (shape.after) query = keyset('<', 'connected_users');
+        return query.orderBy('connected_users', 'desc').orderBy('id', 'desc').limit(v.limit);
       default:
-        if (after) query = query.where('id', '>', after.id);
-        return query.orderBy('id').limit(request.limit);
+        if (shape.after) query = query.where('id', '>', v.id);
+        return query.orderBy('id').limit(v.limit);
     }
   }
 

@@ -22,6 +22,9 @@ export async function openSqliteStore(file: string): Promise<ListingStore> {
     database.pragma('synchronous = NORMAL');
     // Another process may hold the write lock (two listings on one file): wait for it.
     database.pragma('busy_timeout = 5000');
+    // Up to 64 MiB of pages kept in memory (allocated as used): a directory of 100,000
+    // servers fits, and a page read that jumps around the table (sort=-users) reads no file.
+    database.pragma('cache_size = -65536');
   } catch (err) {
     database.close();
     throw err;
@@ -43,9 +46,9 @@ function syncReads(database: Database.Database): SyncReads {
   const versionStatement = database.prepare<[], { version: number | bigint }>(
     `SELECT version FROM ${STATE_TABLE} WHERE id = 1`,
   );
-  const searchStatement = database.prepare<[string, number], { n: number }>(
-    `SELECT count(*) AS n FROM (SELECT rowid FROM ${SEARCH_TABLE} WHERE ${SEARCH_TABLE} MATCH ? LIMIT ?)`,
-  );
+  const searchStatement = database
+    .prepare<[string, number], number>(`SELECT rowid FROM ${SEARCH_TABLE} WHERE ${SEARCH_TABLE} MATCH ? LIMIT ?`)
+    .pluck();
   const prepared = new Map<string, Database.Statement>();
   return {
     version() {
@@ -57,13 +60,14 @@ function syncReads(database: Database.Database): SyncReads {
       let statement = prepared.get(query.sql);
       if (statement === undefined) {
         if (prepared.size >= MAX_PREPARED) prepared.clear();
-        statement = database.prepare(query.sql);
+        // Rows as arrays: half the cost of an object per row, for rows mapped anyway.
+        statement = database.prepare(query.sql).raw(true);
         prepared.set(query.sql, statement);
       }
-      return statement.all(...(query.parameters as unknown[]));
+      return statement.all(...(query.parameters as unknown[])) as unknown[][];
     },
-    searchMatches(q, cap) {
-      return searchStatement.get(ftsPhrase(q), cap)?.n ?? 0;
+    searchIds(q, cap) {
+      return searchStatement.all(ftsPhrase(q), cap).map(Number);
     },
   };
 }

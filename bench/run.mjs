@@ -9,8 +9,10 @@
  *   connections  10,000 idle users: server memory per connection, time to CONNECT them all
  *   directory    GET /servers with 1,000 listed servers, and with ETag revalidation,
  *                against a constant-body Fastify route (the ceiling)
+ *   directory-scale  100,000 listed servers: filtered pages, the whole list compressed against
+ *                the same bytes as a constant (bench/scenarios/directory-scale.mjs)
  *
- * Options: --quick (a smoke run under two minutes), --only fanout,latency,connections,directory,
+ * Options: --quick (a smoke run under three minutes), --only fanout,latency,connections,directory,directory-scale,
  * --servers c2,ws,sio, --workers N (load generator processes, default 1), --profile (every
  * server and generator process runs with --cpu-prof; the directory is printed; read them with
  * `node bench/profile-top.mjs FILE`), --json FILE,
@@ -24,6 +26,7 @@ import { nowUs, sleep } from './lib/clock.mjs';
 import { Histogram } from './lib/histogram.mjs';
 import { Child, killAllChildren } from './lib/procs.mjs';
 import { printTable } from './lib/table.mjs';
+import { directoryScale, directoryScaleParams, directoryScaleRows } from './scenarios/directory-scale.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -47,7 +50,7 @@ function parseOptions(argv) {
     else if (arg === '--set') options.set.push(value());
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory] [--servers c2,ws,sio]\n' +
+        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory,directory-scale] [--servers c2,ws,sio]\n' +
           '                     [--workers N] [--profile] [--json FILE] [--set scenario.parameter=value]\n',
       );
       process.exit(0);
@@ -75,7 +78,8 @@ const P = {
   // …) and each reports its median round, so a drift of the machine's speed during the run
   // (frequency, neighbours) weighs on both sides alike.
   directory: { servers: 1000, connections: 32, warmupS: 1, measureS: quick ? 1.5 : 3, rounds: quick ? 2 : 5 },
-  limitMs: quick ? 110_000 : 600_000,
+  'directory-scale': directoryScaleParams(quick),
+  limitMs: quick ? 170_000 : 720_000,
 };
 
 // --set scenario.parameter=value (for experiments: the defaults are the issue's scenarios)
@@ -92,7 +96,7 @@ const SERVERS = {
   sio: { label: 'Socket.IO', script: 'servers/socketio.mjs' },
 };
 const serverKinds = (options.servers ?? ['c2', 'ws', 'sio']).filter((k) => k in SERVERS);
-const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory'];
+const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory', 'directory-scale'];
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'c2-bench-profiles-')) : null;
 /** Scratch space (the listing's SQLite file), removed however the run ends. */
 const scratch = mkdtempSync(join(tmpdir(), 'c2-bench-'));
@@ -127,10 +131,10 @@ function execArgvFor(kind) {
   return ['--expose-gc', ...profileArgv(kind)];
 }
 
-async function startServer(kind, args = {}) {
+async function startServer(kind, args = {}, readyMs = 60_000) {
   const script = kind in SERVERS ? SERVERS[kind].script : `servers/${kind}.mjs`;
   const child = new Child(`${kind} server`, join(here, script), args, execArgvFor(kind));
-  const ready = await child.waitFor('ready', 60_000);
+  const ready = await child.waitFor('ready', readyMs);
   child.port = ready.port;
   return child;
 }
@@ -348,7 +352,8 @@ async function directory() {
     const listing = await startServer('listing', { count: p.servers, dir: scratch });
     procs.push(listing);
     const url = `http://127.0.0.1:${listing.port}/servers`;
-    const real = await fetch(url);
+    // The plain body and its tag (fetch would otherwise ask for a compressed one, contract §12).
+    const real = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
     const body = await real.text();
     const etag = real.headers.get('etag');
     const listed = JSON.parse(body).servers.length;
@@ -473,12 +478,27 @@ async function main() {
     log('directory …');
     results.directory = await directory();
   }
+  if (scenarios.includes('directory-scale')) {
+    log('directory at scale …');
+    results.directoryScale = await directoryScale({
+      P,
+      startServer,
+      withProcesses,
+      newLoader: () => new Child('http load', join(here, 'lib/http-worker.mjs'), {}, profileArgv('http-generator')),
+      machineCpu,
+      machineCores,
+      cpuShare,
+      log,
+      fmt,
+      scratch,
+    });
+  }
   results.seconds = (Date.now() - started) / 1000;
   results.parameters = P;
   results.options = options;
   results.date = new Date().toISOString();
   results.machine = { node: process.version, cores: availableParallelism(), cpu: cpus()[0]?.model, loadavg: loadavg() };
-  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P });
+  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P, extra: [directoryScaleRows] });
   if (profileDir) log(`CPU profiles: ${profileDir}`);
   if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench finished in ${fmt(results.seconds, 1)} s`);

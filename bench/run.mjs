@@ -10,12 +10,14 @@
  *   connections  10,000 idle users: server memory per connection, time to CONNECT them all
  *   directory    GET /servers with 1,000 listed servers, and with ETag revalidation,
  *                against a constant-body Fastify route (the ceiling)
+ *   directory-scale  100,000 listed servers: filtered pages, the whole list compressed against
+ *                the same bytes as a constant (bench/scenarios/directory-scale.mjs)
  *
  * Every scenario measures its servers in alternating rounds (c2, ws, sio, nats, c2, ws, …) and
  * reports each one's median round, so a change of the machine's speed during the run (its
  * neighbours) weighs on all of them alike.
  *
- * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,
+ * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,directory-scale,
  * --servers c2,ws,sio,nats, --workers N (load generator processes per server, default 1),
  * --profile (every Node server and generator process runs with --cpu-prof; the directory is
  * printed; read them with `node bench/profile-top.mjs FILE`), --json FILE,
@@ -32,6 +34,7 @@ import { Histogram } from './lib/histogram.mjs';
 import { findNatsServer, startNatsServer } from './lib/nats-server.mjs';
 import { Child, killAllChildren, openFilesLimit, procStats } from './lib/procs.mjs';
 import { printTable } from './lib/table.mjs';
+import { directoryScale, directoryScaleParams, directoryScaleRows } from './scenarios/directory-scale.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -95,7 +98,7 @@ function parseOptions(argv) {
     else if (arg === '--c2') setC2Option(options.c2, value());
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory] [--servers c2,ws,sio,nats]\n' +
+        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory,directory-scale] [--servers c2,ws,sio,nats]\n' +
           '                     [--workers N] [--profile] [--json FILE] [--set scenario.parameter=value]\n' +
           '                     [--c2 option=value]…\n',
       );
@@ -143,7 +146,8 @@ const P = {
   // …) and each reports its median round, so a drift of the machine's speed during the run
   // (frequency, neighbours) weighs on both sides alike.
   directory: { servers: 1000, connections: 32, warmupS: 1, measureS: quick ? 1.5 : 3, rounds: quick ? 2 : 5 },
-  limitMs: quick ? 180_000 : 1_200_000,
+  'directory-scale': directoryScaleParams(quick),
+  limitMs: quick ? 300_000 : 1_800_000,
 };
 
 // --set scenario.parameter=value (for experiments: the defaults are the issue's scenarios)
@@ -172,7 +176,7 @@ const serverKinds = (options.servers ?? ['c2', 'ws', 'sio', 'nats']).filter(
 );
 /** NATS is a peer for the message scenarios only: it has no users to CONNECT. */
 const connectionKinds = serverKinds.filter((k) => k !== 'nats');
-const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory'];
+const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory', 'directory-scale'];
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'c2-bench-profiles-')) : null;
 /** Scratch space (the listing's SQLite file), removed however the run ends. */
 const scratch = mkdtempSync(join(tmpdir(), 'c2-bench-'));
@@ -263,12 +267,12 @@ function execArgvFor(kind) {
   return ['--expose-gc', ...profileArgv(kind)];
 }
 
-async function startServer(kind, args = {}) {
+async function startServer(kind, args = {}, readyMs = 60_000) {
   if (kind === 'nats') return startNatsServer(natsBinary);
   const script = kind in SERVERS ? SERVERS[kind].script : `servers/${kind}.mjs`;
   const given = kind === 'c2' ? { ...args, options: options.c2 } : args;
   const child = new Child(`${kind} server`, join(here, script), given, execArgvFor(kind));
-  const ready = await child.waitFor('ready', 60_000);
+  const ready = await child.waitFor('ready', readyMs);
   child.port = ready.port;
   return child;
 }
@@ -602,7 +606,8 @@ async function directory() {
     const listing = await startServer('listing', { count: p.servers, dir: scratch });
     procs.push(listing);
     const url = `http://127.0.0.1:${listing.port}/servers`;
-    const real = await fetch(url);
+    // The plain body and its tag (fetch would otherwise ask for a compressed one, contract §12).
+    const real = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
     const body = await real.text();
     const etag = real.headers.get('etag');
     const listed = JSON.parse(body).servers.length;
@@ -747,12 +752,27 @@ async function main() {
     log('directory …');
     results.directory = await directory();
   }
+  if (scenarios.includes('directory-scale')) {
+    log('directory at scale …');
+    results.directoryScale = await directoryScale({
+      P,
+      startServer,
+      withProcesses,
+      newLoader: () => new Child('http load', join(here, 'lib/http-worker.mjs'), {}, profileArgv('http-generator')),
+      machineCpu,
+      machineCores,
+      cpuShare,
+      log,
+      fmt,
+      scratch,
+    });
+  }
   results.seconds = (Date.now() - started) / 1000;
   results.parameters = P;
   results.options = options;
   results.date = new Date().toISOString();
   results.machine = { node: process.version, cores: availableParallelism(), cpu: cpus()[0]?.model, loadavg: loadavg() };
-  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P });
+  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P, extra: [directoryScaleRows] });
   if (profileDir) log(`CPU profiles: ${profileDir}`);
   if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench finished in ${fmt(results.seconds, 1)} s (load ${loadText()})`);

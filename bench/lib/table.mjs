@@ -13,7 +13,7 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a /
 const times = (r) => (Number.isFinite(r) ? `${fmt(r, 2)}×` : '–');
 const mark = (ok) => (ok === undefined ? '' : ok ? 'yes' : '**NO**');
 
-export function printTable(results, { serverKinds, params }) {
+export function printTable(results, { serverKinds, params, extra = [] }) {
   const rows = [];
   const verdict = { targets: [], correctness: true };
   const cell = (scenario, kind, get) => {
@@ -179,6 +179,13 @@ export function printTable(results, { serverKinds, params }) {
       (x) => httpCpu(x.listing304),
       (x) => httpCpu(x.ceiling304),
     );
+  }
+
+  // Scenarios kept in their own files (bench/scenarios/) add their rows and targets.
+  for (const extraRows of extra) {
+    const added = extraRows(results, params);
+    rows.push(...added.rows);
+    verdict.targets.push(...added.targets);
   }
 
   const header = [

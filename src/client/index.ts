@@ -12,7 +12,17 @@ export {
 } from './c2-client.js';
 export { type Listener, TypedEmitter } from './emitter.js';
 export { C2Error, type C2ErrorCode } from './errors.js';
-export { type ListedServer, ListingClient, ListingError, type ListingProperties } from './listing-client.js';
+export {
+  type ListedServer,
+  ListingClient,
+  ListingError,
+  type ListingPage,
+  type ListingProperties,
+  type ListingQuery,
+  type ListingSort,
+  MAX_PAGE_SIZE,
+  type PageOptions,
+} from './listing-client.js';
 export { checkPingReply, PingError, type PingErrorCode, type PingOptions, pingC2 } from './ping.js';
 export { checkServerUrl, parseServerUrl, serverUrl } from './server-url.js';
 export type * from './types.js';

@@ -14,6 +14,38 @@ export interface ListedServer {
   maxUsers: number;
 }
 
+/** The orders of the directory (contract §12): by id (default), name, fewest or most users. */
+export type ListingSort = 'id' | 'name' | 'users' | '-users';
+
+/** Which servers, in which order (contract §12). Every field is optional. */
+export interface ListingQuery {
+  /** Servers whose name or address contains this text (ignoring case and accents). */
+  q?: string;
+  /** Only servers with room. */
+  notFull?: boolean;
+  /** Only servers with someone connected. */
+  notEmpty?: boolean;
+  sort?: ListingSort;
+}
+
+/** One page of a walk: the servers, and the cursor of the next page (null on the last). */
+export interface ListingPage {
+  servers: ListedServer[];
+  next: string | null;
+}
+
+export interface PageOptions {
+  /** Page size, 1–1000. */
+  limit: number;
+  /** The `next` of the previous page (with the same query). */
+  cursor?: string | null;
+  /** Cancels the request (a `ListingError` with code `aborted`). */
+  signal?: AbortSignal;
+}
+
+/** The largest page the listing gives. */
+export const MAX_PAGE_SIZE = 1000;
+
 /** What `register` and `update` may set; omitted ones keep their value (or default). */
 export interface ListingProperties {
   serverName?: string;
@@ -30,8 +62,8 @@ export class ListingError extends Error {
     readonly status: number,
     /**
      * The listing's `error` code (`not_listed`, `bad_key`, `invalid_property`…); or, when
-     * the response had no error body, `network`, `timeout`, `invalid_id` (refused before
-     * sending) or `unexpected_response`.
+     * the response had no error body, `network`, `timeout`, `aborted` (cancelled by the
+     * caller), `invalid_id` or `invalid_query` (refused before sending) or `unexpected_response`.
      */
     readonly code: string,
     message: string,
@@ -64,21 +96,66 @@ export class ListingClient {
   }
 
   /**
-   * `GET /servers`: every listed server. Sends the previous answer's ETag, so an unchanged
-   * directory costs a `304` and the previous list is returned.
+   * `GET /servers`: every listed server, or with a query every matching one, in its order
+   * (one answer, however many: use `page` or `pages` on a large directory). Without a query
+   * it sends the previous answer's ETag, so an unchanged directory costs a `304` and the
+   * previous list is returned.
    */
-  async list(): Promise<ListedServer[]> {
+  async list(query: ListingQuery = {}): Promise<ListedServer[]> {
+    const search = queryString(query);
+    if (search !== '') return (await this.read(`/servers?${search}`)).servers;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.cached) headers['if-none-match'] = this.cached.etag;
     const res = await this.request('GET', '/servers', headers);
     if (res.status === 304 && this.cached) return this.cached.servers.map((s) => ({ ...s }));
-    await this.expect(res, 200);
-    const body = (await this.json(res)) as { servers?: unknown };
-    if (!Array.isArray(body?.servers)) throw unexpected(res, 'the listing answered without a "servers" array');
-    const servers = body.servers as ListedServer[];
+    const { servers } = await this.serversOf(res);
     const etag = res.headers.get('etag');
     this.cached = etag ? { etag, servers: servers.map((s) => ({ ...s })) } : undefined;
     return servers;
+  }
+
+  /**
+   * One page of the servers matching `query`, in its order (contract §12): at most `limit`,
+   * after `cursor` (the previous page's `next`, with the same query). Pages are stable while
+   * the directory changes: a walk shows each server present throughout it once.
+   */
+  async page(query: ListingQuery, options: PageOptions): Promise<ListingPage> {
+    const { limit } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new ListingError(0, 'invalid_query', `the page size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    const params = new URLSearchParams(queryString(query));
+    params.set('limit', String(limit));
+    if (options.cursor) params.set('cursor', options.cursor);
+    const page = await this.read(`/servers?${params}`, options.signal);
+    if (page.next !== null && typeof page.next !== 'string') {
+      throw new ListingError(200, 'unexpected_response', 'the listing answered a page without "next"');
+    }
+    return { servers: page.servers, next: page.next ?? null };
+  }
+
+  /**
+   * Walks the servers matching `query` page by page (each of `limit`, default 1000): stop
+   * iterating to stop asking.
+   */
+  async *pages(query: ListingQuery = {}, limit = MAX_PAGE_SIZE): AsyncGenerator<ListingPage> {
+    let cursor: string | null = null;
+    do {
+      const page: ListingPage = await this.page(query, { limit, cursor });
+      yield page;
+      cursor = page.next;
+    } while (cursor !== null);
+  }
+
+  private async read(path: string, signal?: AbortSignal): Promise<{ servers: ListedServer[]; next?: unknown }> {
+    return this.serversOf(await this.request('GET', path, { accept: 'application/json' }, undefined, signal));
+  }
+
+  private async serversOf(res: Response): Promise<{ servers: ListedServer[]; next?: unknown }> {
+    await this.expect(res, 200);
+    const body = (await this.json(res)) as { servers?: unknown; next?: unknown };
+    if (!Array.isArray(body?.servers)) throw unexpected(res, 'the listing answered without a "servers" array');
+    return { servers: body.servers as ListedServer[], next: body.next };
   }
 
   /** `GET /servers/<id>`; a server that is not listed is a `ListingError` with status 404. */
@@ -117,18 +194,21 @@ export class ListingClient {
     path: string,
     headers: Record<string, string>,
     body?: string,
+    signal?: AbortSignal,
   ): Promise<Response> {
     const url = this.baseUrl + path;
+    const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
       return await this.fetchImpl(url, {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
         redirect: 'error',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
       });
     } catch (err) {
       const name = (err as Error)?.name;
+      if (signal?.aborted) throw new ListingError(0, 'aborted', `${method} ${url}: cancelled`, { cause: err });
       if (name === 'TimeoutError' || name === 'AbortError') {
         throw new ListingError(0, 'timeout', `${method} ${url}: no answer within ${this.timeoutMs} ms`, { cause: err });
       }
@@ -163,6 +243,17 @@ export class ListingClient {
       });
     }
   }
+}
+
+/** The query's parameters (only those that filter or order), for a URL. */
+function queryString(query: ListingQuery): string {
+  const params = new URLSearchParams();
+  const q = query.q?.trim();
+  if (q) params.set('q', q);
+  if (query.notFull) params.set('notFull', 'true');
+  if (query.notEmpty) params.set('notEmpty', 'true');
+  if (query.sort !== undefined && query.sort !== 'id') params.set('sort', query.sort);
+  return params.toString();
 }
 
 function serverPath(id: number): string {

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import type { AddressPolicy } from './address/policy.js';
+import type { CursorCodec } from './cursor.js';
 import type { DialBudget, FixedWindowLimiter } from './limits.js';
 import type { ListCache } from './list-cache.js';
 import type { ListingMetrics } from './metrics.js';
 import type { ResolvedListingOptions } from './options.js';
+import type { PageCache } from './page-cache.js';
 import type { ListingStore } from './store/types.js';
 import type { Verifier } from './verify.js';
 
@@ -12,6 +14,10 @@ export interface ListingContext {
   options: ResolvedListingOptions;
   store: ListingStore;
   cache: ListCache;
+  /** Signs and checks page cursors (contract §12). */
+  cursors: CursorCodec;
+  /** Filtered and paged answers kept per version (contract §12). */
+  pages: PageCache;
   policy: AddressPolicy;
   verify: Verifier;
   metrics: ListingMetrics;

@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   ping_failed: 400,
   wrong_server_id: 400,
   not_listed: 400,
+  invalid_query: 400,
+  invalid_cursor: 400,
   bad_request: 400,
   missing_key: 401,
   malformed_authorization: 401,

@@ -16,35 +16,110 @@
  * next read, which starts when it ends. On the SQLite store the read is synchronous (one
  * prepared statement), so a turn's answers leave together, without a promise per request.
  */
-import { createHash } from 'node:crypto';
-import type { ListingStore, PublicServer } from './store/types.js';
+import { Representation } from './representation.js';
+import type { ListingStore } from './store/types.js';
 
-export interface ListingSnapshot {
-  version: number;
-  /** `{"servers":[…]}` as UTF-8 bytes, ready to send (encoded once, not per response). */
-  body: Buffer;
-  /** A strong ETag derived from the body, so every instance gives equal bodies equal tags. */
-  etag: string;
-  byId: ReadonlyMap<number, PublicServer>;
-  size: number;
+/**
+ * `{"servers":[…]}` as UTF-8 bytes, ready to send (encoded once, not per response), its
+ * ETag, and its compressed forms, each made once on first use (representation.ts).
+ */
+export class ListingSnapshot extends Representation {
+  constructor(
+    readonly version: number,
+    body: Buffer,
+    readonly size: number,
+  ) {
+    super(body, 'once');
+  }
 }
 
 /** Called with the current snapshot, or with the store's error. */
 export type SnapshotCallback = (error: unknown, snapshot: ListingSnapshot | undefined) => void;
 
-export class ListCache {
-  private snapshot: ListingSnapshot | undefined;
-  /** Callers waiting for the next version read. */
-  private waiting: SnapshotCallback[] = [];
-  /** A read (and possibly a rebuild) for an earlier batch is in progress. */
+/** Called with the store's version, read after the request was made, or with the store's error. */
+export type VersionCallback = (error: unknown, version: number | undefined) => void;
+
+/**
+ * One read of the store's version for all the requests that arrive in one turn of the event
+ * loop (see above). Shared by the whole list (ListCache) and the page cache (page-cache.ts).
+ */
+export class VersionReads {
+  private waiting: VersionCallback[] = [];
+  /** An asynchronous read (PostgreSQL) for an earlier batch is in flight. */
   private busy = false;
   private scheduled = false;
-  /** Rebuilds done, for /metrics. */
-  rebuilds = 0;
   /** Version reads done (each served a batch of one or more requests), for /metrics. */
   reads = 0;
 
   constructor(private readonly store: ListingStore) {}
+
+  /** Calls `callback` (later, never synchronously) with a version read that started after this call. */
+  read(callback: VersionCallback): void {
+    this.waiting.push(callback);
+    if (this.busy || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const batch = this.waiting;
+    this.waiting = [];
+    this.reads++;
+    let version: number | undefined;
+    try {
+      version = this.store.versionNow?.();
+    } catch (error) {
+      answer(batch, error, undefined);
+      return;
+    }
+    // The common case on SQLite: read at once, the batch answered in this turn.
+    if (version !== undefined) {
+      answer(batch, undefined, version);
+      return;
+    }
+    this.busy = true;
+    this.store.version().then(
+      (read) => this.settle(batch, undefined, read),
+      (error: unknown) => this.settle(batch, error, undefined),
+    );
+  };
+
+  /** Answers a batch, then starts the next read if requests arrived while this one was out. */
+  private settle(batch: VersionCallback[], error: unknown, version: number | undefined): void {
+    this.busy = false;
+    answer(batch, error, version);
+    // Requests that arrived while this batch was read start the next read now: it begins
+    // after every one of them arrived.
+    if (this.waiting.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+}
+
+/** Calls each callback (callbacks must not throw). */
+function answer(batch: VersionCallback[], error: unknown, version: number | undefined): void {
+  for (const callback of batch) callback(error, version);
+}
+
+export class ListCache {
+  private snapshot: ListingSnapshot | undefined;
+  /** Requests whose version is newer than the snapshot, waiting for a rebuild. */
+  private stale: { version: number; callback: SnapshotCallback }[] = [];
+  private rebuilding = false;
+  /** Rebuilds done, for /metrics. */
+  rebuilds = 0;
+
+  constructor(
+    private readonly store: ListingStore,
+    readonly versions: VersionReads = new VersionReads(store),
+  ) {}
+
+  /** Version reads done, for /metrics. */
+  get reads(): number {
+    return this.versions.reads;
+  }
 
   /** The last snapshot built, without asking the store (for metrics). */
   get last(): ListingSnapshot | undefined {
@@ -56,10 +131,11 @@ export class ListCache {
    * committed before this call.
    */
   get(callback: SnapshotCallback): void {
-    this.waiting.push(callback);
-    if (this.busy || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(this.flush);
+    this.versions.read((error, version) => {
+      if (version === undefined) callback(error, undefined);
+      else if (this.snapshot?.version === version) callback(undefined, this.snapshot);
+      else this.rebuildFor(version, callback);
+    });
   }
 
   /** The same as a promise. */
@@ -69,56 +145,40 @@ export class ListCache {
     });
   }
 
-  private readonly flush = (): void => {
-    this.scheduled = false;
-    const batch = this.waiting;
-    this.waiting = [];
-    this.busy = true;
-    this.reads++;
-    let version: number | undefined;
-    try {
-      version = this.store.versionNow?.();
-    } catch (error) {
-      this.settle(batch, error, undefined);
-      return;
-    }
-    // The common case on SQLite: the snapshot is current, and the batch is answered at once.
-    if (version !== undefined && version === this.snapshot?.version) {
-      this.settle(batch, undefined, this.snapshot);
-      return;
-    }
-    this.refresh(version).then(
-      (snapshot) => this.settle(batch, undefined, snapshot),
-      (error: unknown) => this.settle(batch, error, undefined),
-    );
-  };
-
-  private async refresh(known: number | undefined): Promise<ListingSnapshot> {
-    const version = known ?? (await this.store.version());
-    if (this.snapshot !== undefined && this.snapshot.version === version) return this.snapshot;
-    const built = await this.build(version);
-    if (this.snapshot === undefined || built.version >= this.snapshot.version) this.snapshot = built;
-    return built;
+  /**
+   * Rebuilds for the requests whose version the snapshot does not have, one rebuild at a
+   * time. A rebuild reads the data after the version reads of every request it serves (they
+   * were queued before it started), so its snapshot holds every change they must see;
+   * requests queued meanwhile are served by it if their version is the one it was built at,
+   * else by the next rebuild.
+   */
+  private rebuildFor(version: number, callback: SnapshotCallback): void {
+    this.stale.push({ version, callback });
+    if (this.rebuilding) return;
+    this.rebuilding = true;
+    void this.rebuild();
   }
 
-  /** Answers a batch (callbacks must not throw), then starts the next read if one is due. */
-  private settle(batch: SnapshotCallback[], error: unknown, snapshot: ListingSnapshot | undefined): void {
-    this.busy = false;
-    for (const callback of batch) callback(error, snapshot);
-    // Requests that arrived while this batch was read start the next read now: it begins
-    // after every one of them arrived.
-    if (this.waiting.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
+  private async rebuild(): Promise<void> {
+    for (;;) {
+      const batch = this.stale.filter((w) => w.version !== this.snapshot?.version);
+      for (const w of this.stale) if (w.version === this.snapshot?.version) w.callback(undefined, this.snapshot);
+      this.stale = [];
+      if (batch.length === 0) break;
+      try {
+        this.snapshot = await this.build(Math.max(...batch.map((w) => w.version)));
+        for (const { callback } of batch) callback(undefined, this.snapshot);
+      } catch (error) {
+        for (const { callback } of batch) callback(error, undefined);
+      }
     }
+    this.rebuilding = false;
   }
 
   private async build(version: number): Promise<ListingSnapshot> {
     const servers = await this.store.list();
-    const body = Buffer.from(JSON.stringify({ servers }), 'utf8');
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     this.rebuilds++;
-    return { version, body, etag, byId: new Map(servers.map((s) => [s.id, s])), size: servers.length };
+    return new ListingSnapshot(version, Buffer.from(JSON.stringify({ servers }), 'utf8'), servers.length);
   }
 }
 

@@ -2,6 +2,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ListCache } from './list-cache.js';
 import type { CheckOutcome } from './liveness.js';
+import type { PageCache } from './page-cache.js';
 import type { ListingStore } from './store/types.js';
 
 export type RegistrationOutcome = 'created' | 'replaced' | 'conflict' | 'refused';
@@ -14,7 +15,7 @@ export interface ListingMetrics {
   check(outcome: CheckOutcome): void;
 }
 
-export function createListingMetrics(store: ListingStore, cache: ListCache): ListingMetrics {
+export function createListingMetrics(store: ListingStore, cache: ListCache, pages?: PageCache): ListingMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c2_listing_' });
   // Requests are counted in plain numbers on the hot path, each route with its own small
@@ -73,6 +74,18 @@ export function createListingMetrics(store: ListingStore, cache: ListCache): Lis
     collect() {
       this.reset();
       this.inc(cache.reads);
+    },
+  });
+  new Counter({
+    name: 'c2_listing_page_answers_total',
+    help: 'Filtered and paged GET /servers answers, by source: kept (made earlier at the same version) or made (a query)',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (pages === undefined) return;
+      this.inc({ source: 'kept' }, pages.hits);
+      this.inc({ source: 'made' }, pages.misses);
     },
   });
   return {

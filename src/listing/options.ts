@@ -54,6 +54,11 @@ export interface ListingOptions {
    * (default 8) and in all (default 64); past either, 429 or 503.
    */
   dialsInFlight?: { perCaller: number; total: number };
+  /**
+   * Bytes of filtered and paged `GET /servers` answers kept per version of the directory
+   * (default 16 MiB; 0 keeps none: every such request is a query).
+   */
+  pageCacheBytes?: number;
 }
 
 export type ResolvedListingOptions = Required<Omit<ListingOptions, 'tls' | 'resolve' | 'now' | 'webRoot'>> &
@@ -63,6 +68,7 @@ export const DEFAULT_CHECK_INTERVAL_MS = 60_000;
 export const DEFAULT_MAX_FAILURES = 3;
 export const DEFAULT_REGISTER_LIMIT = 10;
 export const DEFAULT_AUTH_FAILURE_LIMIT = 20;
+export const DEFAULT_PAGE_CACHE_BYTES = 16 * 1024 * 1024;
 
 export function resolveListingOptions(options: ListingOptions): ResolvedListingOptions {
   return {
@@ -93,5 +99,6 @@ export function resolveListingOptions(options: ListingOptions): ResolvedListingO
     }),
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     dialsInFlight: options.dialsInFlight ?? { perCaller: 8, total: 64 },
+    pageCacheBytes: options.pageCacheBytes ?? DEFAULT_PAGE_CACHE_BYTES,
   };
 }

@@ -59,8 +59,68 @@ export const ServerEntry = Type.Object(
 );
 
 export const ServerList = Type.Object(
-  { servers: Type.Array(ServerEntry) },
-  { description: 'Every listed server, by id' },
+  {
+    servers: Type.Array(ServerEntry),
+    next: Type.Optional(
+      Type.Unsafe<string | null>({
+        type: 'string',
+        nullable: true,
+        description:
+          'With `limit` only: the `cursor` of the next page, or null on the last page. Send it back with the same other parameters.',
+      }),
+    ),
+  },
+  {
+    description:
+      'The servers: every listed server by id without parameters; otherwise those matching the filters, in the order asked, at most `limit`',
+  },
+);
+
+/** The query parameters of GET /servers, for the OpenAPI document (list-query.ts checks them). */
+export const ListQuerystring = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description:
+          'Only servers whose name or address contains this text, ignoring case and accents (leading and trailing white space is ignored; empty means no filter)',
+        examples: ['lounge'],
+      }),
+    ),
+    notFull: Type.Optional(
+      Type.Boolean({ description: '`true`: only servers with room (connectedUsers < maxUsers)', examples: [true] }),
+    ),
+    notEmpty: Type.Optional(
+      Type.Boolean({
+        description: '`true`: only servers with someone connected (connectedUsers > 0)',
+        examples: [true],
+      }),
+    ),
+    sort: Type.Optional(
+      Type.String({
+        enum: ['id', 'name', 'users', '-users'],
+        description:
+          'The order: `id` (default), `name` (ignoring case and accents; ties by id), `users` (fewest first; ties by id), `-users` (most first; ties by id, descending)',
+        examples: ['-users'],
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'Page size, 1–1000; the answer then has `next`. Without it: every matching server',
+        examples: [50],
+      }),
+    ),
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        description:
+          'The `next` of the previous page, unchanged, with the same q, notFull, notEmpty and sort (limit may change). Needs `limit`. Valid for at least 24 hours',
+      }),
+    ),
+  },
+  { additionalProperties: false },
 );
 
 const errorProperties = {

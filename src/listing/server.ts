@@ -10,11 +10,13 @@ import { bracketHost } from './address/parse.js';
 import { AddressPolicy } from './address/policy.js';
 import { buildListingApp } from './app.js';
 import type { ListingContext } from './context.js';
+import { CursorCodec } from './cursor.js';
 import { DialBudget, FixedWindowLimiter } from './limits.js';
-import { ListCache } from './list-cache.js';
+import { ListCache, VersionReads } from './list-cache.js';
 import { LivenessChecker } from './liveness.js';
 import { createListingMetrics } from './metrics.js';
 import { type ListingOptions, type ResolvedListingOptions, resolveListingOptions } from './options.js';
+import { PageCache } from './page-cache.js';
 import { openStore } from './store/open.js';
 import type { ListingStore } from './store/types.js';
 import { createVerifier } from './verify.js';
@@ -40,8 +42,18 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
   const log = logger ?? pino({ level: 'silent' });
   const store = await openStore(resolved.db, log);
 
-  const cache = new ListCache(store);
-  const metrics = createListingMetrics(store, cache);
+  let cursors: CursorCodec;
+  try {
+    cursors = new CursorCodec(await store.cursorSecret(), resolved.now);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  // One version read per turn of the event loop, shared by the whole list and the pages.
+  const versions = new VersionReads(store);
+  const cache = new ListCache(store, versions);
+  const pages = new PageCache(versions, resolved.pageCacheBytes);
+  const metrics = createListingMetrics(store, cache, pages);
   const policy = new AddressPolicy({
     allowPrivateAddresses: resolved.allowPrivateAddresses,
     anyAddress: resolved.anyAddress,
@@ -59,7 +71,19 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
     },
     resolved.now,
   );
-  const ctx: ListingContext = { options: resolved, store, cache, policy, verify, metrics, authFailures, log, dials };
+  const ctx: ListingContext = {
+    options: resolved,
+    store,
+    cache,
+    cursors,
+    pages,
+    policy,
+    verify,
+    metrics,
+    authFailures,
+    log,
+    dials,
+  };
   const checker = new LivenessChecker({
     store,
     policy,

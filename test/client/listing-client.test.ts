@@ -129,3 +129,75 @@ describe('ListingClient', () => {
     expect(err.message).toMatch(/ECONNREFUSED/);
   });
 });
+
+describe('ListingClient: search, filters, orders and pages (contract §12)', () => {
+  const servers = Array.from({ length: 30 }, (_, i) => ({
+    id: 100 + i,
+    displayName: i % 3 === 0 ? `Lounge ${i}` : `Café ${i}`,
+    address: `198.51.100.${i}:5000`,
+    connectedUsers: i % 4 === 0 ? 0 : i % 5,
+    maxUsers: i % 7 === 0 ? Math.max(1, i % 5) : 10,
+  }));
+
+  beforeAll(async () => {
+    const now = Date.now();
+    await listing.store.insertMany(
+      servers.map((s) => ({ ...s, keyHash: 'x', registeredFrom: '198.51.100.1' })),
+      now,
+      now + 3_600_000,
+    );
+  });
+
+  it('list(query): every match, filtered and sorted by the listing', async () => {
+    const lounges = await client.list({ q: '  LOUNGE ' });
+    expect(lounges.map((s) => s.id)).toEqual(
+      servers.filter((s) => s.displayName.startsWith('Lounge')).map((s) => s.id),
+    );
+    const open = await client.list({ notFull: true, notEmpty: true, sort: '-users' });
+    expect(open.every((s) => s.connectedUsers > 0 && s.connectedUsers < s.maxUsers)).toBe(true);
+    expect(open.map((s) => s.connectedUsers)).toEqual([...open.map((s) => s.connectedUsers)].sort((a, b) => b - a));
+    // A query that selects everything by id is the plain list (with its ETag).
+    statuses.length = 0;
+    expect(await client.list({ sort: 'id', q: '' })).toEqual(await client.list());
+    expect(statuses).toEqual([200, 304]);
+  });
+
+  it('page and pages walk the directory in pages, following next', async () => {
+    const first = await client.page({ sort: 'name' }, { limit: 7 });
+    expect(first.servers).toHaveLength(7);
+    expect(typeof first.next).toBe('string');
+    const second = await client.page({ sort: 'name' }, { limit: 7, cursor: first.next });
+    expect(second.servers[0]?.displayName.localeCompare(first.servers[6]?.displayName ?? '')).toBeGreaterThan(-1);
+    const walked: number[] = [];
+    let pages = 0;
+    for await (const page of client.pages({ sort: 'name' }, 7)) {
+      pages++;
+      walked.push(...page.servers.map((s) => s.id));
+    }
+    expect(pages).toBe(Math.ceil(servers.length / 7));
+    expect(walked.sort()).toEqual(servers.map((s) => s.id).sort());
+    const last = await client.page({ q: 'no such server' }, { limit: 5 });
+    expect(last).toEqual({ servers: [], next: null });
+  });
+
+  it('refuses a bad page size without asking; the listing’s refusals carry their codes', async () => {
+    statuses.length = 0;
+    for (const limit of [0, 1001, 2.5]) {
+      const err = await failure(client.page({}, { limit }));
+      expect([err.status, err.code]).toEqual([0, 'invalid_query']);
+    }
+    expect(statuses).toEqual([]);
+    const first = await client.page({ sort: 'name' }, { limit: 2 });
+    const mismatched = await failure(client.page({ sort: 'users' }, { limit: 2, cursor: first.next }));
+    expect([mismatched.status, mismatched.code]).toEqual([400, 'invalid_cursor']);
+    const tooLong = await failure(client.list({ q: 'x'.repeat(101) }));
+    expect([tooLong.status, tooLong.code]).toEqual([400, 'invalid_query']);
+  });
+
+  it('a request can be cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await failure(client.page({}, { limit: 5, signal: controller.signal }));
+    expect([err.status, err.code]).toEqual([0, 'aborted']);
+  });
+});

@@ -91,15 +91,18 @@ describeWithChromium('web client (Chromium)', () => {
     expect(await ping.textContent()).toMatch(/^[0-9.]+ ms$/);
     expect(await row.locator('.col-users').textContent()).toMatch(/^0 \/ 50/);
 
+    // Sorted, searched and filtered by the listing (contract §12).
     const names = () => alice.locator('table.servers tbody th .server-name').allTextContents();
     expect(await names()).toEqual(['E2E Room', 'Quiet Corner']);
+    expect(await alice.locator('th[aria-sort="ascending"]').textContent()).toMatch(/^Name/);
+    await alice.getByLabel('Sort by').selectOption('id');
+    await expect.poll(names).toEqual(['Quiet Corner', 'E2E Room']);
     await alice.getByRole('button', { name: /^Name/ }).click();
-    expect(await names()).toEqual(['Quiet Corner', 'E2E Room']);
-    await alice.getByRole('searchbox', { name: 'Filter' }).fill('quiet');
-    expect(await names()).toEqual(['Quiet Corner']);
-    await alice.getByRole('searchbox', { name: 'Filter' }).fill('');
-    await alice.getByRole('button', { name: /^Ping/ }).click();
-    expect(await alice.locator('th[aria-sort="ascending"]').textContent()).toMatch(/^Ping/);
+    await expect.poll(names).toEqual(['E2E Room', 'Quiet Corner']);
+    await alice.getByRole('searchbox', { name: 'Search' }).fill('QUIET');
+    await expect.poll(names).toEqual(['Quiet Corner']);
+    await alice.getByRole('searchbox', { name: 'Search' }).fill('');
+    await expect.poll(names).toEqual(['E2E Room', 'Quiet Corner']);
 
     // Both pings in: the screenshot shows a complete directory.
     await expect.poll(() => alice.locator('.col-ping .ping[data-rtt]').count(), { timeout: STEP_MS }).toBe(2);

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
@@ -118,6 +119,73 @@ describe('c2 servers and c2 ping', () => {
     expect(table.stdout).toMatch(
       new RegExp(`^Pingable\\s+${address.replace(/\./g, '\\.')}\\s+0/50\\s+[0-9.]+ ms$`, 'm'),
     );
+  });
+
+  it('searches, filters, sorts and limits on the listing, and pings only the servers it shows', async () => {
+    const l = await listing();
+    // Every entry's address is one TCP port that counts the connections made to it.
+    let dialled = 0;
+    const counter = createServer((socket) => {
+      dialled++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = `127.0.0.1:${(counter.address() as AddressInfo).port}`;
+      const now = Date.now();
+      await l.store.insertMany(
+        Array.from({ length: 40 }, (_, i) => ({
+          id: i + 1,
+          displayName: i % 2 === 0 ? `Filler ${i}` : `Café ${i}`,
+          address,
+          connectedUsers: i % 3,
+          maxUsers: i % 5 === 0 ? 2 : 10,
+          keyHash: 'x',
+          registeredFrom: '127.0.0.1',
+        })),
+        now,
+        now + 3_600_000,
+      );
+      const limited = await run(['servers', '--listing', l.url, '--limit', '5', '--timeout', '500']);
+      expect(limited.code).toBe(0);
+      const rows = limited.stdout.split('\n').filter((line) => /\s—$/.test(line));
+      expect(rows.map((r) => r.split(/\s{2,}/)[0])).toEqual(['Filler 0', 'Café 1', 'Filler 2', 'Café 3', 'Filler 4']);
+      expect(limited.stdout).toMatch(/^… the first 5: more are listed \(raise --limit/m);
+      expect(dialled).toBe(5);
+
+      dialled = 0;
+      const found = await run([
+        'servers',
+        '--listing',
+        l.url,
+        '--q',
+        'CAFE 1',
+        '--not-empty',
+        '--not-full',
+        '--sort',
+        '-users',
+        '--json',
+        '--timeout',
+        '500',
+      ]);
+      expect(found.code).toBe(0);
+      const entries = JSON.parse(found.stdout) as { displayName: string; connectedUsers: number; maxUsers: number }[];
+      const expectedNames = Array.from({ length: 40 }, (_, i) => i)
+        .filter((i) => i % 2 === 1 && `café ${i}`.includes('café 1') && i % 3 > 0 && i % 3 < (i % 5 === 0 ? 2 : 10))
+        .sort((a, b) => (b % 3) - (a % 3) || b - a)
+        .map((i) => `Café ${i}`);
+      expect(entries.map((e) => e.displayName)).toEqual(expectedNames);
+      expect(dialled).toBe(expectedNames.length);
+      expect(found.stderr).not.toMatch(/more are listed/);
+
+      const none = await run(['servers', '--listing', l.url, '--q', 'nothing like it']);
+      expect(none.stdout).toMatch(/^no server at .* matches$/m);
+      const bad = await run(['servers', '--listing', l.url, '--sort', 'rating']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/the order is one of id, name, users/);
+    } finally {
+      await new Promise((resolve) => counter.close(resolve));
+    }
   });
 
   it('shows — for a listed server that does not answer', async () => {

@@ -1,6 +1,8 @@
 /** The cached GET /servers body: rebuilt only when the store's version moves. */
 import { describe, expect, it } from 'vitest';
-import { ifNoneMatchHits, ListCache } from '../../src/listing/list-cache.js';
+import { ifNoneMatchHits, ListCache, VersionReads } from '../../src/listing/list-cache.js';
+import { PageCache } from '../../src/listing/page-cache.js';
+import { Representation } from '../../src/listing/representation.js';
 import type { ListingStore, PublicServer } from '../../src/listing/store/types.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -39,7 +41,7 @@ describe('ListCache', () => {
     const second = await cache.current();
     expect(second.body.toString('utf8')).toContain('"id":2');
     expect(second.etag).not.toBe(first.etag);
-    expect(second.byId.get(2)).toEqual(server(2));
+    expect(second.size).toBe(2);
     expect(state.lists).toBe(2);
   });
 
@@ -146,5 +148,58 @@ describe('If-None-Match', () => {
     expect(ifNoneMatchHits('"b"', '"a"')).toBe(false);
     expect(ifNoneMatchHits('a', '"a"')).toBe(false);
     expect(ifNoneMatchHits(undefined, '"a"')).toBe(false);
+  });
+});
+
+describe('PageCache', () => {
+  const answer = (text: string) => new Representation(Buffer.from(text), 'fast');
+  const ask = (pages: PageCache, key: string, make: () => Promise<Representation>) =>
+    new Promise<Representation>((resolve, reject) =>
+      pages.get(key, make, (error, made) => (made === undefined ? reject(error) : resolve(made))),
+    );
+
+  it('answers from what it kept while the version is the same; a new version makes it again', async () => {
+    const { state, store } = versionedStore();
+    const pages = new PageCache(new VersionReads(store), 1024 * 1024);
+    let made = 0;
+    const make = async () => answer(`page ${++made} at ${state.version}`);
+    const [a, b] = await Promise.all([ask(pages, 'k', make), ask(pages, 'k', make)]);
+    expect(a).toBe(b);
+    expect(made).toBe(1);
+    expect((await ask(pages, 'k', make)).body.toString()).toBe('page 1 at 1');
+    expect((await ask(pages, 'other', make)).body.toString()).toBe('page 2 at 1');
+    state.version++;
+    expect((await ask(pages, 'k', make)).body.toString()).toBe('page 3 at 2');
+    expect([pages.hits, pages.misses]).toEqual([2, 3]);
+  });
+
+  it('keeps at most maxBytes of answers, the least recently used out first; 0 keeps none', async () => {
+    const { store } = versionedStore();
+    const pages = new PageCache(new VersionReads(store), 1000);
+    for (const key of ['a', 'b', 'c', 'd']) await ask(pages, key, async () => answer(key.repeat(120)));
+    await ask(pages, 'a', async () => answer('unused'));
+    for (let i = 0; i < 10; i++) await ask(pages, `n${i}`, async () => answer('x'.repeat(120)));
+    expect(pages.size.bytes).toBeLessThanOrEqual(1000);
+    expect(pages.size.entries).toBe(8);
+    // Too large to keep (over an eighth of the bound).
+    await ask(pages, 'big', async () => answer('y'.repeat(200)));
+    expect(pages.size.entries).toBe(8);
+
+    const none = new PageCache(new VersionReads(store), 0);
+    let made = 0;
+    await ask(none, 'k', async () => answer(String(++made)));
+    await ask(none, 'k', async () => answer(String(++made)));
+    expect(made).toBe(2);
+    expect(none.size.entries).toBe(0);
+  });
+
+  it('a failure is answered to the requests that shared it, and not kept', async () => {
+    const { store } = versionedStore();
+    const pages = new PageCache(new VersionReads(store), 1024);
+    const failing = async (): Promise<Representation> => {
+      throw new Error('store down');
+    };
+    await expect(Promise.all([ask(pages, 'k', failing), ask(pages, 'k', failing)])).rejects.toThrow('store down');
+    expect((await ask(pages, 'k', async () => answer('back'))).body.toString()).toBe('back');
   });
 });

@@ -1,90 +1,77 @@
 import { describe, expect, it } from 'vitest';
 import type { ListedServer } from '../../src/client/index.js';
-import { defaultDirection, filterRows, type Row, sortRows } from '../../web/src/browser/directory.js';
+import {
+  ariaSort,
+  DEFAULT_QUERY,
+  isFull,
+  rowsInView,
+  rowWindow,
+  SORT_CHOICES,
+  sameQuery,
+  sortForColumn,
+} from '../../web/src/browser/directory.js';
 
-const server = (id: number, displayName: string, connectedUsers: number, maxUsers = 50): ListedServer => ({
+const server = (id: number, connectedUsers: number, maxUsers = 50): ListedServer => ({
   id,
-  displayName,
+  displayName: `s${id}`,
   address: `10.0.0.${id}:5000`,
   connectedUsers,
   maxUsers,
 });
-const ok = (rttMs: number) => ({ status: 'ok' as const, rttMs, serverId: 0, at: 0, refreshing: false });
-const rows: Row[] = [
-  { server: server(1, 'beta', 3), ping: ok(40) },
-  { server: server(2, 'Alpha', 10, 10), ping: ok(5) },
-  { server: server(3, 'Gamma', 0), ping: { status: 'failed', error: 'cannot connect', at: 0, refreshing: false } },
-  { server: server(4, 'Écluse', 3), ping: undefined },
-  { server: server(5, 'delta', 7), ping: ok(12) },
-];
-const names = (r: Row[]) => r.map((x) => x.server.displayName);
 
-describe('sorting the directory', () => {
-  it('by name, case- and accent-insensitively', () => {
-    expect(names(sortRows(rows, { key: 'name', direction: 'ascending' }))).toEqual([
-      'Alpha',
-      'beta',
-      'delta',
-      'Écluse',
-      'Gamma',
-    ]);
-    expect(names(sortRows(rows, { key: 'name', direction: 'descending' }))).toEqual([
-      'Gamma',
-      'Écluse',
-      'delta',
-      'beta',
-      'Alpha',
-    ]);
+describe('the directory query', () => {
+  it("starts by name, unfiltered; the orders offered are the listing's", () => {
+    expect(DEFAULT_QUERY).toEqual({ q: '', notFull: false, notEmpty: false, sort: 'name' });
+    expect(SORT_CHOICES.map((c) => c.sort).sort()).toEqual(['-users', 'id', 'name', 'users']);
   });
 
-  it('by users, ties by name', () => {
-    expect(names(sortRows(rows, { key: 'users', direction: 'descending' }))).toEqual([
-      'Alpha',
-      'delta',
-      'beta',
-      'Écluse',
-      'Gamma',
-    ]);
+  it('column headers: Name sorts A–Z; Users most first, then fewest first', () => {
+    expect(sortForColumn('name', '-users')).toBe('name');
+    expect(sortForColumn('users', 'name')).toBe('-users');
+    expect(sortForColumn('users', '-users')).toBe('users');
+    expect(sortForColumn('users', 'users')).toBe('-users');
+    expect(ariaSort('name', 'name')).toBe('ascending');
+    expect(ariaSort('name', 'users')).toBe('none');
+    expect(ariaSort('users', '-users')).toBe('descending');
+    expect(ariaSort('users', 'users')).toBe('ascending');
+    expect(ariaSort('users', 'id')).toBe('none');
   });
 
-  it('by ping, servers without a result last in either direction', () => {
-    expect(names(sortRows(rows, { key: 'ping', direction: 'ascending' }))).toEqual([
-      'Alpha',
-      'delta',
-      'beta',
-      'Écluse',
-      'Gamma',
-    ]);
-    expect(names(sortRows(rows, { key: 'ping', direction: 'descending' }))).toEqual([
-      'beta',
-      'delta',
-      'Alpha',
-      'Écluse',
-      'Gamma',
-    ]);
+  it('queries differing only in white space around the search text are the same', () => {
+    expect(sameQuery({ ...DEFAULT_QUERY, q: ' x ' }, { ...DEFAULT_QUERY, q: 'x' })).toBe(true);
+    expect(sameQuery({ ...DEFAULT_QUERY, q: 'x' }, { ...DEFAULT_QUERY, q: 'y' })).toBe(false);
+    expect(sameQuery(DEFAULT_QUERY, { ...DEFAULT_QUERY, notFull: true })).toBe(false);
+    expect(sameQuery(DEFAULT_QUERY, { ...DEFAULT_QUERY, sort: 'id' })).toBe(false);
   });
 
-  it('starts each column in its natural direction, and never mutates its input', () => {
-    expect(defaultDirection('users')).toBe('descending');
-    expect(defaultDirection('name')).toBe('ascending');
-    expect(defaultDirection('ping')).toBe('ascending');
-    const copy = [...rows];
-    sortRows(rows, { key: 'name', direction: 'ascending' });
-    expect(rows).toEqual(copy);
+  it('a server is full when its users reach its maximum', () => {
+    expect(isFull(server(1, 50))).toBe(true);
+    expect(isFull(server(1, 49))).toBe(false);
   });
 });
 
-describe('filtering the directory', () => {
-  it('matches every word in the name or the address, ignoring case and accents', () => {
-    expect(names(filterRows(rows, ''))).toHaveLength(5);
-    expect(names(filterRows(rows, 'ALPHA'))).toEqual(['Alpha']);
-    expect(names(filterRows(rows, 'ecluse'))).toEqual(['Écluse']);
-    expect(names(filterRows(rows, '10.0.0.3'))).toEqual(['Gamma']);
-    expect(names(filterRows(rows, 'a 5000'))).toEqual(['beta', 'Alpha', 'Gamma', 'delta']);
-    expect(names(filterRows(rows, 'nothing'))).toEqual([]);
+describe('the rows to render', () => {
+  it('the rows in view plus the overscan, clamped to the list', () => {
+    // 40-pixel rows, a 400-pixel view.
+    expect(rowWindow(0, 400, 40, 100_000, 5)).toEqual([0, 15]);
+    expect(rowWindow(4000, 400, 40, 100_000, 5)).toEqual([95, 115]);
+    expect(rowWindow(4020, 400, 40, 100_000, 5)).toEqual([95, 116]);
+    expect(rowWindow(3_999_600, 400, 40, 100_000, 5)).toEqual([99_985, 100_000]);
+    // Past the end (the list shrank under the view): nothing rather than rows that do not exist.
+    expect(rowWindow(10_000, 400, 40, 10, 5)).toEqual([10, 10]);
+    expect(rowWindow(0, 400, 40, 0, 5)).toEqual([0, 0]);
+    expect(rowWindow(-50, 400, 40, 3, 5)).toEqual([0, 3]);
   });
 
-  it('hides full servers when asked', () => {
-    expect(names(filterRows(rows, '', true))).toEqual(['beta', 'Gamma', 'Écluse', 'delta']);
+  it('however long the list, the window stays the same size', () => {
+    for (const count of [1_000, 100_000, 1_000_000]) {
+      const [start, end] = rowWindow(count * 20, 800, 40, count, 8);
+      expect(end - start).toBe(36);
+    }
+  });
+
+  it('in view means without the overscan', () => {
+    expect(rowsInView(0, 400, 40, 100)).toEqual([0, 10]);
+    expect(rowsInView(60, 400, 40, 100)).toEqual([1, 12]);
   });
 });

@@ -7,13 +7,15 @@
  * transaction, always after the data row, so readers that read the version first and the
  * data second never cache stale data under a current version.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
+import { nameKey, searchText } from '../search.js';
 import { type ListingDatabase, SERVERS_TABLE, STATE_TABLE } from './schema.js';
 import {
   type DueCheck,
   type FailureOutcome,
   type ListingStore,
   type NewServer,
+  type PageRequest,
   type PublicServer,
   type ServerPatch,
   type ServerRecord,
@@ -21,6 +23,97 @@ import {
 } from './types.js';
 
 type Db = Kysely<ListingDatabase>;
+
+/**
+ * Synchronous reads on SQLite (better-sqlite3), for what every request does: skip the
+ * promise per query and reuse prepared statements, where Kysely's driver prepares each
+ * query again.
+ */
+export interface SyncReads {
+  /** The version (one statement prepared once). */
+  version(): number;
+  /** The rows of a compiled query as arrays of columns, through a statement prepared once per SQL text. */
+  rows(query: CompiledQuery): unknown[][];
+  /**
+   * The ids of the entries the search index says contain `q` (a folded text of 3 characters
+   * or more), at most `cap` of them.
+   */
+  searchIds(q: string, cap: number): number[];
+}
+
+/**
+ * A `q` matching at most this many entries is answered through the search index (SQLite:
+ * FTS5 trigrams): the ids it finds are read once, and those entries alone are filtered and
+ * sorted (≤ 1,000: well under a millisecond). A `q` matching more is answered by walking the
+ * order's index and testing each entry, which stops at the page's last match.
+ */
+const SELECTIVE_SEARCH = 1000;
+
+const PUBLIC_COLUMNS = ['id', 'server_name', 'address', 'connected_users', 'max_users'] as const;
+
+type PublicRow = Pick<ListingDatabase[typeof SERVERS_TABLE], (typeof PUBLIC_COLUMNS)[number]>;
+
+function toPublic(row: PublicRow): PublicServer {
+  return {
+    id: Number(row.id),
+    displayName: row.server_name,
+    address: row.address,
+    connectedUsers: Number(row.connected_users),
+    maxUsers: Number(row.max_users),
+  };
+}
+
+/** The columns of PUBLIC_COLUMNS as an array (better-sqlite3's raw rows), as a server. */
+function fromColumns(row: unknown[]): PublicServer {
+  const [id, displayName, address, connectedUsers, maxUsers] = row as [number, string, string, number, number];
+  return { id: Number(id), displayName, address, connectedUsers: Number(connectedUsers), maxUsers: Number(maxUsers) };
+}
+
+/** What decides a page's SQL text. */
+interface PageShape {
+  sort: PageRequest['sort'];
+  after: boolean;
+  notFull: boolean;
+  notEmpty: boolean;
+  /** No q; q through the trigram index (SQLite); q tested along the walk. */
+  q: 'none' | 'index' | 'scan';
+}
+
+/** The values a page's SQL takes. */
+interface PageValues {
+  q: string;
+  pattern: string;
+  /** The ids the search index found, as a JSON array (SQLite's json_each reads it). */
+  ids: string;
+  key: string | number;
+  id: number;
+  limit: number;
+}
+
+type PageSlot = { slot: keyof PageValues } | { value: unknown };
+
+/** Stand-ins compiled in place of a request's values, to find where each one goes. */
+const SLOT_TOKENS: PageValues = {
+  q: '\u0000c2:q',
+  pattern: '\u0000c2:pattern',
+  ids: '\u0000c2:ids',
+  key: '\u0000c2:key',
+  id: '\u0000c2:id' as unknown as number,
+  limit: '\u0000c2:limit' as unknown as number,
+};
+const SLOT_OF_TOKEN = new Map<unknown, keyof PageValues>(
+  Object.entries(SLOT_TOKENS).map(([slot, token]) => [token, slot as keyof PageValues]),
+);
+
+/** `%q%` for LIKE, with LIKE's own characters escaped (backslash is PostgreSQL's default escape). */
+function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/** An FTS5 phrase: the text in double quotes, quotes doubled. */
+export function ftsPhrase(q: string): string {
+  return `"${q.replaceAll('"', '""')}"`;
+}
 
 /** Any failure to reach the store, as the one error the routes turn into 503. */
 function unavailable(err: unknown): StoreUnavailableError {
@@ -30,16 +123,22 @@ function unavailable(err: unknown): StoreUnavailableError {
 export class KyselyStore implements ListingStore {
   private closing: Promise<void> | undefined;
 
+  private readonly readVersion: (() => number) | undefined;
+  private readonly pageShapes = new Map<string, { sql: string; slots: PageSlot[] }>();
+
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     readonly description: string,
     private readonly db: Db,
     /**
-     * A synchronous read of the version (SQLite: one statement prepared once). The version
-     * is read on every GET /servers, so it is worth skipping Kysely's per-call compilation.
+     * Synchronous reads (SQLite). The version is read on every GET /servers and a page is a
+     * query per request, so it is worth skipping Kysely's driver (a promise and a prepare
+     * per query).
      */
-    private readonly readVersion?: () => number,
+    private readonly sync?: SyncReads,
   ) {
+    const readVersion = sync === undefined ? undefined : () => sync.version();
+    this.readVersion = readVersion;
     if (readVersion !== undefined) {
       this.versionNow = () => {
         try {
@@ -85,6 +184,26 @@ export class KyselyStore implements ListingStore {
     );
   }
 
+  insertMany(servers: readonly NewServer[], now: number, nextCheckAt: number): Promise<number> {
+    return this.guard(async () => {
+      let inserted = 0;
+      for (let i = 0; i < servers.length; i += 500) {
+        const batch = servers.slice(i, i + 500);
+        inserted += await this.db.transaction().execute(async (trx) => {
+          const result = await trx
+            .insertInto(SERVERS_TABLE)
+            .values(batch.map((server) => ({ id: server.id, ...freshColumns(server, now, nextCheckAt) })))
+            .onConflict((oc) => oc.column('id').doNothing())
+            .executeTakeFirst();
+          const n = Number(result.numInsertedOrUpdatedRows ?? 0n);
+          if (n > 0) await this.bump(trx);
+          return n;
+        });
+      }
+      return inserted;
+    });
+  }
+
   replace(server: NewServer, expectedAddress: string, now: number, nextCheckAt: number): Promise<boolean> {
     return this.guard(() =>
       this.db.transaction().execute(async (trx) => {
@@ -106,11 +225,7 @@ export class KyselyStore implements ListingStore {
       const row = await this.db.selectFrom(SERVERS_TABLE).selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
       return {
-        id: Number(row.id),
-        displayName: row.server_name,
-        address: row.address,
-        connectedUsers: Number(row.connected_users),
-        maxUsers: Number(row.max_users),
+        ...toPublic(row),
         keyHash: row.key_hash,
         registeredFrom: row.registered_from,
         createdAt: Number(row.created_at),
@@ -124,19 +239,101 @@ export class KyselyStore implements ListingStore {
 
   list(): Promise<PublicServer[]> {
     return this.guard(async () => {
-      const rows = await this.db
-        .selectFrom(SERVERS_TABLE)
-        .select(['id', 'server_name', 'address', 'connected_users', 'max_users'])
-        .orderBy('id')
-        .execute();
-      return rows.map((row) => ({
-        id: Number(row.id),
-        displayName: row.server_name,
-        address: row.address,
-        connectedUsers: Number(row.connected_users),
-        maxUsers: Number(row.max_users),
-      }));
+      const rows = await this.db.selectFrom(SERVERS_TABLE).select(PUBLIC_COLUMNS).orderBy('id').execute();
+      return rows.map(toPublic);
     });
+  }
+
+  page(request: PageRequest): Promise<PublicServer[]> {
+    return this.guard(async () => {
+      const query = this.compiledPage(request);
+      if (this.sync !== undefined) return this.sync.rows(query).map(fromColumns);
+      const { rows } = await this.db.executeQuery<PublicRow>(query);
+      return rows.map(toPublic);
+    });
+  }
+
+  /**
+   * The page's SQL, made by Kysely once per shape of request (order, cursor or not, which
+   * filters, how `q` is searched: at most 96 shapes) and kept, with where each value goes;
+   * a request fills in its values (compiling every time cost about as much as the query).
+   */
+  private compiledPage(request: PageRequest): CompiledQuery {
+    const { q, after } = request;
+    // A selective q (the common case: looking for one server) starts from the matches the
+    // FTS5 trigram index finds (SQLite; FTS5 needs 3 characters or more), read once.
+    const found =
+      q !== null && this.sync !== undefined && [...q].length >= 3
+        ? this.sync.searchIds(q, SELECTIVE_SEARCH + 1)
+        : undefined;
+    const fromIndex = found !== undefined && found.length <= SELECTIVE_SEARCH;
+    const shape: PageShape = {
+      sort: request.sort,
+      after: after !== null,
+      notFull: request.notFull,
+      notEmpty: request.notEmpty,
+      q: q === null ? 'none' : fromIndex ? 'index' : 'scan',
+    };
+    const key = `${shape.sort}|${shape.after}|${shape.notFull}|${shape.notEmpty}|${shape.q}`;
+    let made = this.pageShapes.get(key);
+    if (made === undefined) {
+      const compiled = this.pageQuery(shape, SLOT_TOKENS).compile();
+      const slots = compiled.parameters.map((value): PageSlot => {
+        const slot = SLOT_OF_TOKEN.get(value);
+        return slot === undefined ? { value } : { slot };
+      });
+      made = { sql: compiled.sql, slots };
+      this.pageShapes.set(key, made);
+    }
+    const values: PageValues = {
+      q: q ?? '',
+      pattern: q === null ? '' : containsPattern(q),
+      ids: fromIndex ? JSON.stringify(found) : '[]',
+      key: after === null ? 0 : request.sort === 'name' ? String(after.key) : Number(after.key),
+      id: after?.id ?? 0,
+      limit: request.limit,
+    };
+    return CompiledQuery.raw(
+      made.sql,
+      made.slots.map((s) => ('slot' in s ? values[s.slot] : s.value)),
+    );
+  }
+
+  /**
+   * The page as one query: the filters, the keyset condition (entries after the cursor's
+   * (key, id) in the order) and the order itself, which an index provides (migration 0002),
+   * so the database walks the index from the cursor and stops after `limit` matches.
+   */
+  private pageQuery(shape: PageShape, v: PageValues) {
+    let query = this.db.selectFrom(SERVERS_TABLE).select(PUBLIC_COLUMNS);
+    if (shape.notFull) query = query.where((eb) => eb('connected_users', '<', eb.ref('max_users')));
+    if (shape.notEmpty) query = query.where('connected_users', '>', 0);
+    if (shape.q !== 'none') {
+      if (this.kind === 'postgres') {
+        // With pg_trgm's index (store/postgres.ts) the planner can start from the matches.
+        query = query.where('search', 'like', v.pattern);
+      } else {
+        query = query.where(sql<boolean>`instr(search, ${v.q}) > 0`);
+        if (shape.q === 'index') query = query.where('id', 'in', sql<number>`(select value from json_each(${v.ids}))`);
+      }
+    }
+    const keyset = (op: '>' | '<', column: 'name_key' | 'connected_users') =>
+      query.where((eb) => eb(eb.refTuple(column, 'id'), op, eb.tuple(v.key as never, v.id)));
+    switch (shape.sort) {
+      case 'name':
+        if (shape.after) query = keyset('>', 'name_key');
+        return query.orderBy('name_key').orderBy('id').limit(v.limit);
+      case 'users':
+        if (shape.after) query = keyset('>', 'connected_users');
+        return query.orderBy('connected_users').orderBy('id').limit(v.limit);
+      case '-users':
+        // Most users first; ties by id, descending, so that one index serves both orders.
+        if (shape.after) query = keyset('<', 'connected_users');
+        return query.orderBy('connected_users', 'desc').orderBy('id', 'desc').limit(v.limit);
+      default:
+        if (shape.after) query = query.where('id', '>', v.id);
+        return query.orderBy('id').limit(v.limit);
+    }
   }
 
   count(): Promise<number> {
@@ -153,11 +350,25 @@ export class KyselyStore implements ListingStore {
     const publicChange = Object.keys(patch).length > 0;
     return this.guard(() =>
       this.db.transaction().execute(async (trx) => {
+        let folded = {};
+        if (patch.displayName !== undefined || patch.address !== undefined) {
+          // The search text folds the name and the address together: read the one not given.
+          const current = await trx
+            .selectFrom(SERVERS_TABLE)
+            .select(['server_name', 'address'])
+            .where('id', '=', id)
+            .where('key_hash', '=', keyHash)
+            .executeTakeFirst();
+          if (current === undefined) return false;
+          const name = patch.displayName ?? current.server_name;
+          folded = { name_key: nameKey(name), search: searchText(name, patch.address ?? current.address) };
+        }
         const result = await trx
           .updateTable(SERVERS_TABLE)
           .set({
             ...(patch.displayName === undefined ? {} : { server_name: patch.displayName }),
             ...(patch.address === undefined ? {} : { address: patch.address }),
+            ...folded,
             ...(patch.connectedUsers === undefined ? {} : { connected_users: patch.connectedUsers }),
             ...(patch.maxUsers === undefined ? {} : { max_users: patch.maxUsers }),
             ...(publicChange ? { updated_at: now } : {}),
@@ -249,6 +460,18 @@ export class KyselyStore implements ListingStore {
     );
   }
 
+  cursorSecret(): Promise<Buffer> {
+    return this.guard(async () => {
+      const row = await this.db
+        .selectFrom(STATE_TABLE)
+        .select('cursor_secret')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      if (!row.cursor_secret) throw new Error('the listing state row has no cursor secret');
+      return Buffer.from(row.cursor_secret, 'base64url');
+    });
+  }
+
   ping(): Promise<void> {
     return this.guard(async () => {
       await this.version();
@@ -266,6 +489,8 @@ function freshColumns(server: NewServer, now: number, nextCheckAt: number) {
   return {
     server_name: server.displayName,
     address: server.address,
+    name_key: nameKey(server.displayName),
+    search: searchText(server.displayName, server.address),
     connected_users: server.connectedUsers,
     max_users: server.maxUsers,
     key_hash: server.keyHash,

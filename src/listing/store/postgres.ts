@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { KyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations.js';
-import type { ListingDatabase } from './schema.js';
+import { type ListingDatabase, SERVERS_TABLE } from './schema.js';
 import type { ListingStore } from './types.js';
 
 const INT8_OID = 20;
@@ -53,9 +53,37 @@ export async function openPostgresStore(url: string, log: Logger): Promise<Listi
     const schema = rows[0]?.schema;
     if (!schema) throw new Error('the search_path names no existing schema');
     await migrateToLatest(db as Kysely<unknown>, schema);
+    await ensureTrigramIndex(db, log);
     return new KyselyStore('postgres', `${redactUrl(url)} (schema ${schema})`, db);
   } catch (err) {
     await db.destroy().catch(() => {});
     throw err;
+  }
+}
+
+/**
+ * The trigram index of `search`, when the database has pg_trgm (a standard contrib
+ * extension, often not installed): with it, a `q` that matches few entries is answered from
+ * the index. The listing never installs an extension (that takes privileges it should not
+ * need); an administrator runs `CREATE EXTENSION pg_trgm;` and the next start makes the index.
+ */
+async function ensureTrigramIndex(db: Kysely<ListingDatabase>, log: Logger): Promise<void> {
+  const { rows } = await sql<{ schema: string }>`
+    select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+    where e.extname = 'pg_trgm'`.execute(db);
+  const extensionSchema = rows[0]?.schema;
+  if (extensionSchema === undefined) {
+    log.info(
+      "pg_trgm is not installed in this database: a q search walks the order's index (CREATE EXTENSION pg_trgm; adds a trigram index at the next start)",
+    );
+    return;
+  }
+  try {
+    await sql`create index if not exists ${sql.id(`${SERVERS_TABLE}_search_trgm`)} on ${sql.table(SERVERS_TABLE)}
+      using gin (search ${sql.id(extensionSchema, 'gin_trgm_ops')})`.execute(db);
+  } catch (err) {
+    // Another instance starting at the same moment made it (unique_violation, duplicate_table).
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '42P07') throw err;
   }
 }

@@ -3,6 +3,8 @@ import type { Generated } from 'kysely';
 
 export const SERVERS_TABLE = 'c2_listing_servers';
 export const STATE_TABLE = 'c2_listing_state';
+/** SQLite only: the FTS5 trigram index of `search` (contentless; rowid = id), kept by triggers. */
+export const SEARCH_TABLE = 'c2_listing_search';
 
 export interface ServersTable {
   id: number;
@@ -22,12 +24,18 @@ export interface ServersTable {
   failures: Generated<number>;
   /** When the entry is next due for a liveness ping (also the lease of a claimed check). */
   next_check_at: number;
+  /** The `sort=name` key: the folded name (src/listing/search.ts), compared by code point. */
+  name_key: string;
+  /** What `q` is matched against: the folded name and address (src/listing/search.ts). */
+  search: string;
 }
 
 /** One row (id 1): a counter bumped by every change to the public listing. */
 export interface StateTable {
   id: number;
   version: number;
+  /** The HMAC key of page cursors (base64url), shared by every instance on this database. */
+  cursor_secret: string | null;
 }
 
 export interface ListingDatabase {

@@ -6,6 +6,8 @@
  *
  * Times are milliseconds since the epoch, given by the caller (the store has no clock).
  */
+import type { CursorPosition } from '../cursor.js';
+import type { ListFilters, SortOrder } from '../list-query.js';
 
 /** The public part of an entry: what `GET /servers` shows. */
 export interface PublicServer {
@@ -42,6 +44,15 @@ export interface DueCheck {
 
 export type FailureOutcome = 'counted' | 'evicted' | 'gone';
 
+/** One page of a walk of the directory (contract §12), as the store is asked for it. */
+export interface PageRequest extends ListFilters {
+  sort: SortOrder;
+  /** The last entry of the previous page (entries strictly after it), or null for the first page. */
+  after: CursorPosition | null;
+  /** At most this many entries. */
+  limit: number;
+}
+
 export interface ListingStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Human-readable location, without credentials. */
@@ -50,6 +61,11 @@ export interface ListingStore {
   /** Inserts a new entry; false when the id is already listed (the primary key decides). */
   insert(server: NewServer, now: number, nextCheckAt: number): Promise<boolean>;
   /**
+   * Inserts many entries (an import, a test or benchmark directory) in transactions of a
+   * few hundred, skipping ids already listed; resolves with how many were inserted.
+   */
+  insertMany(servers: readonly NewServer[], now: number, nextCheckAt: number): Promise<number>;
+  /**
    * Replaces the entry `server.id` (new properties and key, failures reset) only if it
    * still has `expectedAddress`; false otherwise.
    */
@@ -57,6 +73,12 @@ export interface ListingStore {
   get(id: number): Promise<ServerRecord | undefined>;
   /** Every entry's public part, by id. */
   list(): Promise<PublicServer[]>;
+  /**
+   * The entries matching the request's filters, in its order, after its position: through
+   * an index of the order, so a page costs about the same at any depth (docs/LISTING-API.md
+   * "Indexes and query plans").
+   */
+  page(request: PageRequest): Promise<PublicServer[]>;
   count(): Promise<number>;
   /**
    * Sets the given properties of the entry whose key hash is `keyHash`, and counts it as
@@ -82,6 +104,9 @@ export interface ListingStore {
   recordSuccess(check: DueCheck, now: number, nextCheckAt: number): Promise<void>;
   /** A check failed: one more failure; the entry is deleted once it reaches `maxFailures`. */
   recordFailure(check: DueCheck, nextCheckAt: number, maxFailures: number): Promise<FailureOutcome>;
+
+  /** The key page cursors are signed with, shared by every instance on this database. */
+  cursorSecret(): Promise<Buffer>;
 
   /** Throws when the database cannot be reached. */
   ping(): Promise<void>;

@@ -140,13 +140,33 @@ export async function postgresUnavailable(): Promise<string | null> {
 }
 
 /**
+ * pg_trgm in the test database's `public` schema (once per database; a no-op after), so the
+ * listings under test make their trigram index (store/postgres.ts). A listing never installs
+ * it itself; without it (no privilege here) the same tests run, with q searches walking an
+ * index instead.
+ */
+async function installTrigramExtension(): Promise<void> {
+  try {
+    await withClient((c) => c.query('create extension if not exists pg_trgm schema public'));
+  } catch (err) {
+    // Two test files at once (unique_violation), or no privilege: the tests run without it.
+    const code = (err as { code?: string }).code;
+    if (code !== '23505')
+      process.stderr.write(`\n[c2] pg_trgm not installed in the test database: ${(err as Error).message}\n`);
+  }
+}
+
+/**
  * How a PostgreSQL test file should proceed: run, skip with a visible notice, or (with
  * C2_REQUIRE_POSTGRES=1) fail.
  */
 export async function postgresGate(): Promise<{ run: boolean; reason?: string; required: boolean }> {
   const reason = await postgresUnavailable();
   const required = process.env.C2_REQUIRE_POSTGRES === '1';
-  if (reason === null) return { run: true, required };
+  if (reason === null) {
+    await installTrigramExtension();
+    return { run: true, required };
+  }
   if (!required) {
     process.stderr.write(
       `\n[c2] PostgreSQL at ${POSTGRES_URL} is unreachable (${reason}): PostgreSQL tests SKIPPED.\n`,

@@ -3,6 +3,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
+  /** The body's bytes as received (compressed when the response says Content-Encoding). */
+  body: Buffer;
   text: string;
   json<T = unknown>(): T;
 }
@@ -42,10 +44,12 @@ export function http(baseUrl: string, path: string, options: HttpOptions = {}): 
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const body = Buffer.concat(chunks);
+          const text = body.toString('utf8');
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
+            body,
             text,
             json: <T>() => JSON.parse(text) as T,
           });

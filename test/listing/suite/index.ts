@@ -2,6 +2,7 @@
 import { describe } from 'vitest';
 import type { Backend } from '../helpers/backends.js';
 import { addressPolicySuite } from './address-policy.js';
+import { directorySuite } from './directory.js';
 import { limitsSuite } from './limits.js';
 import { livenessSuite } from './liveness.js';
 import { opsSuite } from './ops.js';
@@ -18,5 +19,6 @@ export function contractSuite(backend: Backend): void {
     limitsSuite(backend);
     livenessSuite(backend);
     opsSuite(backend);
+    directorySuite(backend);
   });
 }

@@ -82,7 +82,7 @@ export function App({ origin }: { origin: Origin }) {
   const monitor = useMemo(() => {
     const listing = new ListingClient(listingUrl, { timeoutMs: 8000 });
     return new DirectoryMonitor({
-      list: () => listing.list(),
+      page: (query, limit, cursor, signal) => listing.page(query, { limit, cursor, signal }),
       // Two pings on the connection, the faster counts: the first is often slowed by the warm-up.
       ping: (server) =>
         pingC2(server.address, { secure: secure(), timeoutMs: 4000, expectedId: server.id, samples: 2 }),

@@ -1,68 +1,79 @@
-/** Sorting and filtering the server directory. Pure. */
-import type { ListedServer } from '../../../src/client/index.js';
+/**
+ * The server directory's query, its orders and the arithmetic of its virtualised rows.
+ * Pure. Searching, filtering and sorting are the listing's (contract §12), so that a
+ * directory of 100,000 servers is never downloaded whole.
+ */
+import type { ListedServer, ListingSort } from '../../../src/client/index.js';
 
 export type PingState =
   | { status: 'pending' }
   | { status: 'ok'; rttMs: number; serverId: number; at: number; refreshing: boolean }
   | { status: 'failed'; error: string; at: number; refreshing: boolean };
 
-export type SortKey = 'name' | 'users' | 'ping';
-export type SortDirection = 'ascending' | 'descending';
-
-export interface SortOrder {
-  key: SortKey;
-  direction: SortDirection;
+/** What the directory shows: the listing's query parameters, as the controls hold them. */
+export interface DirectoryQuery {
+  /** The search box as typed (the listing ignores leading and trailing white space). */
+  q: string;
+  notFull: boolean;
+  notEmpty: boolean;
+  sort: ListingSort;
 }
 
-export interface Row {
-  server: ListedServer;
-  ping: PingState | undefined;
+export const DEFAULT_QUERY: Readonly<DirectoryQuery> = Object.freeze({
+  q: '',
+  notFull: false,
+  notEmpty: false,
+  sort: 'name',
+});
+
+/** The orders offered, in the sort menu's order. */
+export const SORT_CHOICES: readonly { sort: ListingSort; label: string }[] = [
+  { sort: 'name', label: 'Name (A–Z)' },
+  { sort: '-users', label: 'Users (most first)' },
+  { sort: 'users', label: 'Users (fewest first)' },
+  { sort: 'id', label: 'Server id' },
+];
+
+/** The order a column header's button selects: Name → A–Z; Users → most first, then fewest first. */
+export function sortForColumn(column: 'name' | 'users', current: ListingSort): ListingSort {
+  if (column === 'name') return 'name';
+  return current === '-users' ? 'users' : '-users';
 }
 
-const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
-
-function rttOf(row: Row): number | null {
-  return row.ping?.status === 'ok' ? row.ping.rttMs : null;
+/** How a column's header states the order (`aria-sort`). */
+export function ariaSort(column: 'name' | 'users', sort: ListingSort): 'ascending' | 'descending' | 'none' {
+  if (column === 'name') return sort === 'name' ? 'ascending' : 'none';
+  return sort === 'users' ? 'ascending' : sort === '-users' ? 'descending' : 'none';
 }
 
-/** The natural first direction of a column: names A→Z, busiest first, fastest first. */
-export function defaultDirection(key: SortKey): SortDirection {
-  return key === 'users' ? 'descending' : 'ascending';
+/** Whether two queries select the same servers in the same order (after trimming the search text). */
+export function sameQuery(a: DirectoryQuery, b: DirectoryQuery): boolean {
+  return a.q.trim() === b.q.trim() && a.notFull === b.notFull && a.notEmpty === b.notEmpty && a.sort === b.sort;
 }
 
 /**
- * Sorted rows (a new array). Servers without a ping result sort after those with one, in
- * either direction; ties go by name, then id.
+ * The rows to render for a list of `count` rows of `rowHeight` pixels scrolled to
+ * `scrollTop` in a viewport of `viewport` pixels, with `overscan` rows more above and
+ * below: [start, end).
  */
-export function sortRows(rows: readonly Row[], order: SortOrder): Row[] {
-  const sign = order.direction === 'ascending' ? 1 : -1;
-  const byName = (a: Row, b: Row) =>
-    collator.compare(a.server.displayName, b.server.displayName) || a.server.id - b.server.id;
-  const byUsers = (a: Row, b: Row) => sign * (a.server.connectedUsers - b.server.connectedUsers) || byName(a, b);
-  const byPing = (a: Row, b: Row) => {
-    const ra = rttOf(a);
-    const rb = rttOf(b);
-    if (ra === null || rb === null) return ra === rb ? byName(a, b) : ra === null ? 1 : -1;
-    return sign * (ra - rb) || byName(a, b);
-  };
-  const compare =
-    order.key === 'users' ? byUsers : order.key === 'ping' ? byPing : (a: Row, b: Row) => sign * byName(a, b);
-  return [...rows].sort(compare);
+export function rowWindow(
+  scrollTop: number,
+  viewport: number,
+  rowHeight: number,
+  count: number,
+  overscan: number,
+): [number, number] {
+  if (count <= 0 || rowHeight <= 0) return [0, 0];
+  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  const last = Math.ceil((Math.max(0, scrollTop) + Math.max(0, viewport)) / rowHeight);
+  const start = Math.min(count, Math.max(0, first - overscan));
+  const end = Math.min(count, Math.max(start, last + overscan));
+  return [start, end];
 }
 
-/** Rows whose name or address contains every word of `query` (case- and accent-insensitive). */
-export function filterRows(rows: readonly Row[], query: string, hideFull = false): Row[] {
-  const words = fold(query).split(/\s+/).filter(Boolean);
-  return rows.filter((row) => {
-    if (hideFull && row.server.connectedUsers >= row.server.maxUsers) return false;
-    if (words.length === 0) return true;
-    const haystack = fold(`${row.server.displayName} ${row.server.address}`);
-    return words.every((w) => haystack.includes(w));
-  });
-}
-
-function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+/** The rows actually in view (no overscan): [start, end). */
+export function rowsInView(scrollTop: number, viewport: number, rowHeight: number, count: number): [number, number] {
+  return rowWindow(scrollTop, viewport, rowHeight, count, 0);
 }
 
 export function isFull(server: ListedServer): boolean {

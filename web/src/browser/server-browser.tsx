@@ -1,32 +1,16 @@
 /**
- * The server browser: the listing's directory with a live ping of every server measured
- * from this browser, sorting, filtering, and joining any server (or any address). On a
- * chat server's page, that server is shown first and preselected.
+ * The server browser: the listing's directory (searched, filtered and sorted by the
+ * listing, read in pages as the list scrolls) with a live ping, measured from this browser,
+ * of the servers in view; joining any server (or any address). On a chat server's page,
+ * that server is shown first and preselected.
  */
-import {
-  type FormEvent,
-  type RefObject,
-  useDeferredValue,
-  useEffect,
-  useId,
-  useMemo,
-  useState,
-  useSyncExternalStore,
-} from 'react';
-import { type ListedServer, serverUrl } from '../../../src/client/index.js';
+import { type FormEvent, type RefObject, useEffect, useId, useState, useSyncExternalStore } from 'react';
+import { type ListedServer, type ListingSort, serverUrl } from '../../../src/client/index.js';
 import { formatRtt, formatTime } from '../lib/format.js';
 import { homeWsUrl } from '../lib/where.js';
-import {
-  defaultDirection,
-  filterRows,
-  isFull,
-  type PingState,
-  type Row,
-  type SortKey,
-  type SortOrder,
-  sortRows,
-} from './directory.js';
-import type { DirectoryMonitor } from './directory-monitor.js';
+import { isFull, type PingState, SORT_CHOICES } from './directory.js';
+import type { DirectoryMonitor, DirectorySnapshot } from './directory-monitor.js';
+import { DirectoryTable } from './directory-table.js';
 
 export interface JoinTarget {
   url: string;
@@ -62,31 +46,32 @@ export interface ServerBrowserProps {
 
 const secure = () => window.location.protocol === 'https:';
 
+/** The line under the controls: what is shown, and how fresh. */
+function statusLine(snap: DirectorySnapshot): string {
+  if (snap.error !== null && snap.servers.length === 0) return '';
+  if (snap.loading && snap.updatedAt === null) return 'Loading the directory…';
+  if (snap.loading) return 'Searching…';
+  const n = snap.servers.length;
+  const what = snap.more
+    ? `${n.toLocaleString()} servers shown, more as you scroll`
+    : `${n.toLocaleString()} ${n === 1 ? 'server' : 'servers'}`;
+  const updated = snap.updatedAt ? ` · updated ${formatTime(snap.updatedAt)}` : '';
+  return `${what}${updated} · the servers in view are pinged every 15 s`;
+}
+
+function emptyText(snap: DirectorySnapshot): string | null {
+  if (snap.loading) return null;
+  if (snap.error !== null) return 'No directory to show.';
+  const { q, notFull, notEmpty } = snap.query;
+  return q.trim() !== '' || notFull || notEmpty ? 'No server matches.' : 'No servers are listed yet.';
+}
+
 export function ServerBrowser(props: ServerBrowserProps) {
   const { monitor, name, onNameChange, nameError, joinError, nameInputRef } = props;
   const snap = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
-  const [query, setQuery] = useState('');
-  const [hideFull, setHideFull] = useState(false);
-  const [order, setOrder] = useState<SortOrder>({ key: 'name', direction: 'ascending' });
-  const deferredQuery = useDeferredValue(query);
   const nameId = useId();
   const filterId = useId();
-
-  const rows: Row[] = useMemo(
-    () => snap.servers.map((server) => ({ server, ping: snap.pings.get(server.address) })),
-    [snap.servers, snap.pings],
-  );
-  const shown = useMemo(
-    () => sortRows(filterRows(rows, deferredQuery, hideFull), order),
-    [rows, deferredQuery, hideFull, order],
-  );
-
-  const sortBy = (key: SortKey) =>
-    setOrder((o) =>
-      o.key === key
-        ? { key, direction: o.direction === 'ascending' ? 'descending' : 'ascending' }
-        : { key, direction: defaultDirection(key) },
-    );
+  const { query } = snap;
 
   return (
     <section className="browser" aria-labelledby="browser-title">
@@ -126,50 +111,40 @@ export function ServerBrowser(props: ServerBrowserProps) {
 
         <div className="directory-controls">
           <div className="field">
-            <label htmlFor={filterId}>Filter</label>
+            <label htmlFor={filterId}>Search</label>
             <input
               id={filterId}
               type="search"
-              value={query}
-              onChange={(e) => setQuery(e.target.value)}
+              value={query.q}
+              onChange={(e) => monitor.setQuery({ q: e.target.value })}
               placeholder="Name or address"
+              maxLength={100}
+              spellCheck={false}
             />
           </div>
-          <div className="field sort-field">
+          <div className="field">
             <label htmlFor={`${filterId}-sort`}>Sort by</label>
             <select
               id={`${filterId}-sort`}
-              value={`${order.key}:${order.direction}`}
-              onChange={(e) => {
-                const [key, direction] = e.target.value.split(':') as [SortKey, SortOrder['direction']];
-                setOrder({ key, direction });
-              }}
+              value={query.sort}
+              onChange={(e) => monitor.setQuery({ sort: e.target.value as ListingSort })}
             >
-              <option value="name:ascending">Name (A–Z)</option>
-              <option value="name:descending">Name (Z–A)</option>
-              <option value="users:descending">Users (most first)</option>
-              <option value="users:ascending">Users (fewest first)</option>
-              <option value="ping:ascending">Ping (fastest first)</option>
-              <option value="ping:descending">Ping (slowest first)</option>
+              {SORT_CHOICES.map((choice) => (
+                <option key={choice.sort} value={choice.sort}>
+                  {choice.label}
+                </option>
+              ))}
             </select>
           </div>
-          <label className="check">
-            <input type="checkbox" checked={hideFull} onChange={(e) => setHideFull(e.target.checked)} />
-            Hide full servers
-          </label>
+          <FilterCheck monitor={monitor} filter="notFull" checked={query.notFull} label="Hide full servers" />
+          <FilterCheck monitor={monitor} filter="notEmpty" checked={query.notEmpty} label="Hide empty servers" />
           <button type="button" onClick={() => void monitor.refresh(true)}>
             Refresh
           </button>
         </div>
 
         <p className="directory-status" role="status">
-          {snap.loading
-            ? 'Loading the directory…'
-            : snap.error
-              ? ''
-              : `${shown.length === rows.length ? rows.length : `${shown.length} of ${rows.length}`} ${
-                  rows.length === 1 ? 'server' : 'servers'
-                }${snap.updatedAt ? ` · updated ${formatTime(snap.updatedAt)}` : ''} · pings refresh every 15 s`}
+          {statusLine(snap)}
         </p>
         {snap.error && (
           <p className="directory-error" role="alert">
@@ -178,40 +153,21 @@ export function ServerBrowser(props: ServerBrowserProps) {
           </p>
         )}
 
-        <table className="servers">
-          <caption className="visually-hidden">
-            Chat servers, sorted by {order.key} ({order.direction})
-          </caption>
-          <thead>
-            <tr>
-              <SortHeader label="Name" sortKey="name" order={order} onSort={sortBy} />
-              <th scope="col" className="col-address">
-                Address
-              </th>
-              <SortHeader label="Users" sortKey="users" order={order} onSort={sortBy} className="col-users" />
-              <SortHeader label="Ping" sortKey="ping" order={order} onSort={sortBy} className="col-ping" />
-              <th scope="col" className="col-action">
-                <span className="visually-hidden">Join</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((row) => (
-              <ServerRow key={`${row.server.id}@${row.server.address}`} row={row} {...props} home={snap.home} />
-            ))}
-            {!snap.loading && shown.length === 0 && (
-              <tr className="empty">
-                <td colSpan={5}>
-                  {rows.length === 0
-                    ? snap.error
-                      ? 'No directory to show.'
-                      : 'No servers are listed yet.'
-                    : 'No server matches the filter.'}
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+        <DirectoryTable
+          monitor={monitor}
+          snap={snap}
+          empty={emptyText(snap)}
+          renderRow={(server, index) => (
+            <ServerRow
+              key={server.id}
+              server={server}
+              rowIndex={index}
+              ping={snap.pings.get(server.address)}
+              {...props}
+              home={snap.home}
+            />
+          )}
+        />
       </div>
 
       <JoinByAddress {...props} />
@@ -219,23 +175,21 @@ export function ServerBrowser(props: ServerBrowserProps) {
   );
 }
 
-function SortHeader(props: {
+function FilterCheck(props: {
+  monitor: DirectoryMonitor;
+  filter: 'notFull' | 'notEmpty';
+  checked: boolean;
   label: string;
-  sortKey: SortKey;
-  order: SortOrder;
-  onSort: (key: SortKey) => void;
-  className?: string;
 }) {
-  const active = props.order.key === props.sortKey;
   return (
-    <th scope="col" className={props.className} aria-sort={active ? props.order.direction : 'none'}>
-      <button type="button" className="sort" onClick={() => props.onSort(props.sortKey)}>
-        {props.label}
-        <span className="sort-mark" aria-hidden="true">
-          {active ? (props.order.direction === 'ascending' ? '▲' : '▼') : '↕'}
-        </span>
-      </button>
-    </th>
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        onChange={(e) => props.monitor.setQuery({ [props.filter]: e.target.checked })}
+      />
+      {props.label}
+    </label>
   );
 }
 
@@ -283,13 +237,20 @@ function JoinButton(props: ServerBrowserProps & { server: ListedServer; url: str
   );
 }
 
-function ServerRow(props: ServerBrowserProps & { row: Row; home: ListedServer | null }) {
-  const { server, ping } = props.row;
+function ServerRow(
+  props: ServerBrowserProps & {
+    server: ListedServer;
+    ping: PingState | undefined;
+    rowIndex: number;
+    home: ListedServer | null;
+  },
+) {
+  const { server, ping } = props;
   const url = serverUrl(server.address, secure());
   const isHome = props.home !== null && props.home.id === server.id;
   return (
-    <tr className={isHome ? 'home' : undefined} data-server-id={server.id}>
-      <th scope="row" className="col-name">
+    <tr className={isHome ? 'home' : undefined} data-server-id={server.id} aria-rowindex={props.rowIndex + 2}>
+      <th scope="row" className="col-name" title={server.displayName}>
         <span className="server-name">{server.displayName}</span>
         {isHome && <span className="badge">this server</span>}
       </th>

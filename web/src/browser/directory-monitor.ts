@@ -227,7 +227,9 @@ export class DirectoryMonitor {
       this.next = answer.next;
       this.update({ servers, more: answer.next !== null, loadingMore: false, error: null });
       this.loadMoreIfNear();
-      this.pingDue(false);
+      // While the view is still moving its settle timer will ping what it stops on: a page
+      // that arrives mid-fling must not ping the rows flying past.
+      if (this.pingTimer === undefined) this.pingDue(false);
     } catch (err) {
       if (generation !== this.generation) return;
       this.update({ loadingMore: false });
@@ -289,7 +291,9 @@ export class DirectoryMonitor {
         updatedAt: this.now(),
       });
       this.loadMoreIfNear();
-      this.pingDue(false);
+      // While the view is still moving its settle timer will ping what it stops on: a page
+      // that arrives mid-fling must not ping the rows flying past.
+      if (this.pingTimer === undefined) this.pingDue(false);
     } catch (err) {
       if (generation !== this.generation) return;
       this.update({ loading: false, error: messageOf(err) });

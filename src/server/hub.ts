@@ -58,7 +58,13 @@ export class ChatHub {
   ) {
     this.bans = new BanList(store);
     this.messages = new MessageLog<Connection>(store, options.historySize, () => this.flushMessages());
-    this.operators = new OperatorGate(opPassword);
+    this.operators = new OperatorGate(opPassword, {
+      onServerThrottle: ({ failures, addresses, waitMs }) =>
+        log.warn(
+          { failures, addresses, waitMs },
+          `operator password: ${failures} wrong in the last minute from ${addresses} address(es): every op attempt now waits (${waitMs / 1000} s, doubling)`,
+        ),
+    });
     this.serverNameKey = nameIdentity(normalizeUsername(options.name));
   }
 

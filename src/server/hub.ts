@@ -307,14 +307,23 @@ export class ChatHub {
    * Bans a username (case-insensitive, kept across restarts). A connected holder of the name
    * is announced to everyone, themself included, then closed with 1008.
    */
-  ban(rawName: string, message: string): Outcome {
+  ban(rawName: string, message: string, by?: Connection): Outcome {
     const username = normalizeUsername(rawName);
     const problem = validateUsername(username, this.options.limits.usernameMaxLength);
     if (problem) return { ok: false, code: 'bad_username', text: problem };
     const key = nameIdentity(username);
     this.bans.add(key, username, message);
-    this.log.info({ user: username, message }, 'username banned');
     const holder = this.room.get(key);
+    // The addresses are the clients' own (X-Forwarded-For behind a trusted proxy).
+    this.log.info(
+      {
+        user: username,
+        message,
+        remote: holder?.remoteAddress,
+        by: by === undefined ? 'console' : { user: by.username, remote: by.remoteAddress },
+      },
+      'username banned',
+    );
     if (holder) {
       this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason: 'ban', username: holder.username, message }));
       holder.state = 'closed';

@@ -14,10 +14,10 @@
  *   tower of diacritics runs into the lines around it); and a mark of a script of its own
  *   (Thai, Devanagari…) only on a letter of that script, never on a Latin, Greek or
  *   Cyrillic one, a digit or a symbol.
- * - One word (a run of letters and marks) takes its letters from at most one of the Latin,
- *   Greek and Cyrillic scripts, whose letters look alike: "Chаtter" with a Cyrillic "а"
- *   is refused (the mixed-script rule of Unicode TR #39, for the three scripts whose
- *   letters are confused with one another).
+ * - Server names only (`mixedScriptProblem`): one word (a run of letters and marks) takes
+ *   its letters from at most one of the Latin, Greek and Cyrillic scripts, whose letters look
+ *   alike: "Chаtter" with a Cyrillic "а" is refused (the mixed-script rule of Unicode TR #39,
+ *   for the three scripts whose letters are confused with one another).
  *
  * Runs of white space count as one: `normalizeName` stores each run of space characters
  * (Zs) as one ordinary space.
@@ -67,7 +67,7 @@ export function nameCharacterProblem(name: string): string | null {
   if (CONTROL_OR_FORMAT.test(name)) return 'may not contain control, format or line-separator characters';
   if (NO_CHARACTER.test(name)) return 'may not contain unassigned, private-use or surrogate code points';
   if (INVISIBLE.test(name)) return 'may not contain invisible characters';
-  return markProblem(name) ?? mixedScriptProblem(name);
+  return markProblem(name);
 }
 
 function markProblem(name: string): string | null {
@@ -96,7 +96,14 @@ function markProblem(name: string): string | null {
   return null;
 }
 
-function mixedScriptProblem(name: string): string | null {
+/**
+ * Why a name mixes look-alike scripts in one word, or null: a word (a run of letters and
+ * marks) takes its letters from at most one of Latin, Greek and Cyrillic. For server names,
+ * which are not unique in the listing, so nothing else stops a look-alike; a username's
+ * look-alikes are caught by the chat server's identity of names instead (taken, banned or
+ * reserved as the name they imitate).
+ */
+export function mixedScriptProblem(name: string): string | null {
   let script: Bounded = null;
   for (const ch of name) {
     if (MARK.test(ch)) continue;

@@ -1,4 +1,4 @@
-import { nameCharacterProblem, normalizeName } from './names.js';
+import { mixedScriptProblem, nameCharacterProblem, normalizeName } from './names.js';
 
 /**
  * Validation rules of contract §5 and the PING timestamp of §4. Pure functions.
@@ -97,7 +97,8 @@ export function containsControl(text: string): boolean {
 
 /**
  * A server name (contract §7 `serverName`): 1–64 code points, no control characters, not
- * only white space, and the character rule of usernames (names.ts). The reason is a
+ * only white space, the character rule of usernames, and no word mixing Latin, Greek and
+ * Cyrillic letters (names.ts). The reason is a
  * predicate ("must be …") for the caller to prefix. The name is checked as given and then
  * stored normalised (`normalizeServerName`).
  */
@@ -111,7 +112,8 @@ export function validateServerName(name: string): string | null {
     return 'may not contain bidirectional formatting characters';
   }
   if (ONLY_WHITE_SPACE.test(name)) return 'may not be only white space';
-  return nameCharacterProblem(name.normalize('NFC'));
+  const normal = name.normalize('NFC');
+  return nameCharacterProblem(normal) ?? mixedScriptProblem(normal);
 }
 
 /**

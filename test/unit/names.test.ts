@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nameCharacterProblem, normalizeName } from '../../src/protocol/names.js';
+import { mixedScriptProblem, nameCharacterProblem, normalizeName } from '../../src/protocol/names.js';
 import {
   normalizeServerName,
   normalizeUsername,
@@ -51,12 +51,14 @@ describe('what a name may contain', () => {
     expect(nameCharacterProblem('1\u093C')).toMatch(/mark of one script/); // Devanagari nukta on a digit
   });
 
-  it('refuses Latin, Greek and Cyrillic letters mixed in one word, and allows them in separate words', () => {
-    for (const name of ['аlice', 'Chаtter', 'ΑLICE', 'pаypal']) {
-      expect(nameCharacterProblem(name), name).toMatch(/mix Latin, Greek and Cyrillic/);
+  it('server names: refuses Latin, Greek and Cyrillic letters mixed in one word, allows them in separate words', () => {
+    for (const name of ['аlice', 'Chаtter Server', 'ΑLICE', 'pаypal']) {
+      expect(validateServerName(name), name).toMatch(/mix Latin, Greek and Cyrillic/);
+      // A username's look-alikes are the chat server's identity's business (taken, not refused).
+      expect(validateUsername(name), name).toBeNull();
     }
     for (const name of ['Москва chat', 'Σ club', 'Саша_dev', 'a1ice', 'Алиса']) {
-      expect(nameCharacterProblem(name), name).toBeNull();
+      expect(mixedScriptProblem(name), name).toBeNull();
     }
   });
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { formatHostPort, parseAddress } from '../listing/address/parse.js';
 import { type IpRange, parseIpRanges } from '../protocol/ip.js';
-import { parseServerId, validateServerName } from '../protocol/rules.js';
+import { normalizeServerName, parseServerId, validateServerName } from '../protocol/rules.js';
 
 /** Argument parsers for commander: each throws a readable InvalidArgumentError. */
 
@@ -51,7 +51,7 @@ export function envBoolean(name: string, value: string | undefined): boolean {
 export function serverName(value: string): string {
   const problem = validateServerName(value);
   if (problem) throw new InvalidArgumentError(`the server name ${problem}.`);
-  return value;
+  return normalizeServerName(value);
 }
 
 /** `host:port` or `[IPv6]:port`, as the listing accepts it. */

@@ -12,6 +12,7 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { normalizeUsername } from '../protocol/rules.js';
+import { isAnnouncement } from './entries.js';
 import { C2Error, serverError } from './errors.js';
 import { checkPingReply } from './ping.js';
 import { type Expect, type Pending, RequestQueue } from './request-queue.js';
@@ -162,7 +163,7 @@ export class Session {
   send(text: string): Promise<ChatMessage> {
     return this.request({ type: 'MSG', text }, 'msg', 'MSG', (m) => {
       if (m.type !== 'MSG') throw outOfOrder('MSG', m);
-      return { username: m.username, text: m.text, own: true, time: this.frameTime };
+      return { username: m.username, text: m.text, own: true, server: false, time: this.frameTime };
     });
   }
 
@@ -243,10 +244,16 @@ export class Session {
         return this.respond(m, 'ping');
       case 'MSG':
         if (m.username === this.username && this.phase !== 'joining') {
-          this.handlers.message({ username: m.username, text: m.text, own: true, time: this.frameTime });
+          this.handlers.message({ username: m.username, text: m.text, own: true, server: false, time: this.frameTime });
           return this.respond(m, 'msg');
         }
-        this.handlers.message({ username: m.username, text: m.text, own: false, time: this.frameTime });
+        this.handlers.message({
+          username: m.username,
+          text: m.text,
+          own: false,
+          server: isAnnouncement(m.username, this.serverName),
+          time: this.frameTime,
+        });
         return;
       case 'CONNECT':
         if (this.roster.add(m.username)) this.handlers.users(this.roster.users);

@@ -8,6 +8,12 @@ export interface ChatMessage {
   text: string;
   /** True for this client's own messages (the server's echo of `send`). */
   own: boolean;
+  /**
+   * True for the server's own announcements (its operator console's `/say`): sent under the
+   * server's name, which the server keeps from every user (`[name_reserved]`), so a client
+   * can show them in a style no user's message has.
+   */
+  server: boolean;
   /** When it arrived, in ms since the epoch (c2 messages carry no time of their own). */
   time: number;
 }

@@ -4,7 +4,7 @@
  * the slash commands (slash-commands.ts) can speak of them. Each client keeps them in its
  * own store and decides how a tone looks. Pure, browser-safe.
  */
-import type { HistoryEntry } from './types.js';
+import type { HistoryEntry, ResumedEvent } from './types.js';
 
 export interface MessageEntry {
   kind: 'message';
@@ -75,4 +75,22 @@ export function historyEntries(
     if (isAnnouncement(h.username, serverName)) entry.server = true;
     return entry;
   });
+}
+
+/**
+ * The one line both chat clients show after an automatic reconnect (contract §10), once the
+ * missed messages are in place: "Reconnected — 12 missed messages restored", or "Reconnected —
+ * messages between 14:02 and 14:09 could not be restored". `clock` formats a time.
+ */
+export function resumedText(e: ResumedEvent, clock: (time: number) => string): string {
+  if (e.recovered) {
+    return e.restored === 0
+      ? 'Reconnected — no messages were missed'
+      : `Reconnected — ${e.restored} missed message${e.restored === 1 ? '' : 's'} restored`;
+  }
+  const from = clock(e.missedFrom ?? Date.now());
+  const to = clock(e.missedTo ?? Date.now());
+  const span = from === to ? `around ${from}` : `between ${from} and ${to}`;
+  const restored = e.restored > 0 ? `; the ${e.restored} newest are restored` : '';
+  return `Reconnected — messages ${span} could not be restored${restored}`;
 }

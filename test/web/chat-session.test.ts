@@ -201,7 +201,7 @@ describe('ChatSession', () => {
     friend.send('c2/MSG while you were away 1');
     friend.send('c2/MSG while you were away 2');
     await friend.until((f) => f.includes('away 2'));
-    await settled(s, (l) => l.some((x) => x.startsWith('[status] Reconnected to Web Room as roamer')), 'the rejoin');
+    await settled(s, (l) => l.includes('[status] Reconnected — 2 missed messages restored'), 'the rejoin');
     friend.send('c2/MSG after the rejoin');
     await settled(s, (l) => l.includes('friend: after the rejoin'), 'a live message');
     await s.client.ping();
@@ -218,7 +218,11 @@ describe('ChatSession', () => {
     expect(all.findIndex((l) => l.startsWith('[error] Connection lost'))).toBeLessThan(
       all.indexOf('friend: while you were away 1'),
     );
-    expect(all).toContain('[status] 2 sent while you were away:');
+    // The missed messages in their place, then the one line.
+    expect(all.indexOf('[status] Reconnected — 2 missed messages restored')).toBe(
+      all.indexOf('friend: while you were away 2') + 1,
+    );
+    expect(all.filter((l) => l.startsWith('[status] Reconnected'))).toHaveLength(1);
     expect(states).toContain('reconnecting');
     expect(s.getSnapshot().status).toBe('connected');
     friend.close();

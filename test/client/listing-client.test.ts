@@ -60,6 +60,7 @@ describe('ListingClient', () => {
       address: address(),
       connectedUsers: 0,
       maxUsers: 20,
+      tls: false,
     });
   });
 
@@ -76,7 +77,7 @@ describe('ListingClient', () => {
     await client.update(4242, key, { connectedUsers: 3, serverName: 'Renamed' });
     statuses.length = 0;
     expect(await client.list()).toEqual([
-      { id: 4242, displayName: 'Renamed', address: address(), connectedUsers: 3, maxUsers: 20 },
+      { id: 4242, displayName: 'Renamed', address: address(), connectedUsers: 3, maxUsers: 20, tls: false },
     ]);
     expect(statuses).toEqual([200]);
   });
@@ -142,7 +143,7 @@ describe('ListingClient: search, filters, orders and pages (contract §12)', () 
   beforeAll(async () => {
     const now = Date.now();
     await listing.store.insertMany(
-      servers.map((s) => ({ ...s, keyHash: 'x', registeredFrom: '198.51.100.1' })),
+      servers.map((s) => ({ ...s, tls: false, keyHash: 'x', registeredFrom: '198.51.100.1' })),
       now,
       now + 3_600_000,
     );

@@ -140,6 +140,7 @@ describe('c2 servers and c2 ping', () => {
           address,
           connectedUsers: i % 3,
           maxUsers: i % 5 === 0 ? 2 : 10,
+          tls: false,
           keyHash: 'x',
           registeredFrom: '127.0.0.1',
         })),

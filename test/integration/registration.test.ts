@@ -47,6 +47,7 @@ describe('chat server ⇄ listing', () => {
       address: `127.0.0.1:${c.port}`,
       connectedUsers: 0,
       maxUsers: 12,
+      tls: false,
     });
     expect(c.registrar?.state).toBe('registered');
   });

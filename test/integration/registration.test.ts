@@ -6,8 +6,8 @@ import type { ChatServerOptions } from '../../src/server/options.js';
 import { eventually } from '../helpers/eventually.js';
 import { listServers, startTestListing } from '../helpers/listing.js';
 import { holdPort } from '../helpers/ports.js';
-import { tempDir } from '../helpers/tmp.js';
 import { selfSignedCert } from '../helpers/tls.js';
+import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];

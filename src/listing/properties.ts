@@ -39,10 +39,15 @@ export function checkUserCounts(connectedUsers: number, maxUsers: number): void 
 }
 
 /** The entry a POST describes: the body's properties, defaults for the rest (address aside). */
-export function withDefaults(body: ServerProperties): { serverName: string; connectedUsers: number; maxUsers: number } {
+export function withDefaults(body: ServerProperties): {
+  serverName: string;
+  connectedUsers: number;
+  maxUsers: number;
+  tls: boolean;
+} {
   const serverName = checkServerName(body.serverName ?? DEFAULT_SERVER_NAME);
   const maxUsers = body.maxUsers ?? DEFAULT_MAX_USERS;
   const connectedUsers = body.connectedUsers ?? 0;
   checkUserCounts(connectedUsers, maxUsers);
-  return { serverName, connectedUsers, maxUsers };
+  return { serverName, connectedUsers, maxUsers, tls: body.tls ?? false };
 }

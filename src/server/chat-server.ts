@@ -136,6 +136,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
       boundHost: resolved.host,
       port,
       heartbeatMs: options.listing.heartbeatMs ?? DEFAULT_LISTING_HEARTBEAT_MS,
+      tls: options.tls !== undefined,
       store,
       log,
       snapshot: () => ({ serverName: resolved.name, maxUsers: resolved.maxUsers, connectedUsers: hub.room.size }),

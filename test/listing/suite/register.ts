@@ -50,6 +50,7 @@ export function registerSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 2,
         maxUsers: 10,
+        tls: false,
       });
     });
 
@@ -63,6 +64,7 @@ export function registerSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 0,
         maxUsers: 50,
+        tls: false,
       });
     });
 
@@ -344,6 +346,7 @@ export function registerSuite(backend: Backend) {
         address: `127.0.0.1:${state.chat?.port}`,
         connectedUsers: 0,
         maxUsers: 50,
+        tls: false,
       });
     });
 

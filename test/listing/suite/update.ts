@@ -44,6 +44,7 @@ export function updateSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 5,
         maxUsers: 20,
+        tls: false,
       });
       expect((await put(301, key, { serverName: 'After', maxUsers: 6 })).status).toBe(200);
       expect((await l.request('/servers/301')).json()).toMatchObject({

@@ -154,7 +154,10 @@ describe('SequenceTracker', () => {
     const out = t.info({}, 99);
     expect(out).toEqual([
       { kind: 'resumed', event: { recovered: false, restored: 0, missedFrom: 10, missedTo: 99 } },
-      { kind: 'message', message: { username: 'a', text: 'x', own: false, server: false, time: 1, seq: null, replayed: false } },
+      {
+        kind: 'message',
+        message: { username: 'a', text: 'x', own: false, server: false, time: 1, seq: null, replayed: false },
+      },
     ]);
     expect(t.position).toBeNull();
   });

@@ -61,9 +61,19 @@ describe('node bin/c2.js server', () => {
       C2_ID: '42',
       C2_NAME: 'From Env',
       C2_DATA_DIR: dataDir,
+      C2_MAX_PER_IP: '3',
+      C2_CONNECT_RATE: '7',
+      C2_EXEMPT_IPS: '10.0.0.0/8,2001:db8::/32',
+      C2_TRUST_PROXY: 'yes',
     });
     const line = await proc.waitFor(/listening on/);
     expect(JSON.parse(line).msg).toMatch(/\(id 42, name "From Env"\)$/);
+    expect(JSON.parse(line)).toMatchObject({
+      maxPerIp: 3,
+      connectRate: 7,
+      exemptIps: '10.0.0.0/8,2001:db8::/32',
+      trustProxy: true,
+    });
   });
 
   it.each([
@@ -75,6 +85,10 @@ describe('node bin/c2.js server', () => {
     [['server', '--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
     [['server', '--tls-cert', '/nonexistent.pem', '--tls-key', '/nonexistent.key'], /cannot read the TLS files/],
     [['server', '--history-size', 'lots'], /the history size must be a whole number/],
+    [['server', '--max-per-ip', '-1'], /the sockets per address must be a whole number from 0/],
+    [['server', '--connect-rate', 'many'], /the handshakes a minute must be a whole number from 0/],
+    [['server', '--exempt-ips', '10.0.0.1/8'], /"10.0.0.1\/8" is not an IP address or CIDR range/],
+    [['server', '--exempt-ips', 'localhost'], /"localhost" is not an IP address or CIDR range/],
     [['server', '--data-dir', `${notADirectory}/sub`], /^c2: .*(ENOTDIR|not a directory)/im],
     [['nonsense'], /unknown command 'nonsense'/],
   ])('refuses bad input %j with a readable error and a non-zero exit', async (args, message) => {

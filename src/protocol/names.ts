@@ -70,7 +70,10 @@ export function nameCharacterProblem(name: string): string | null {
   return markProblem(name);
 }
 
+const ANY_MARK = /\p{M}/u;
+
 function markProblem(name: string): string | null {
+  if (!ANY_MARK.test(name)) return null;
   /** The character the marks that follow sit on (null: none can), and its script. */
   let base: string | null = null;
   let baseScript: Bounded = null;

@@ -15,6 +15,8 @@ export interface MessageEntry {
   text: string;
   /** Sent by this client (under its name at the time). */
   own: boolean;
+  /** An announcement of the server itself (see `isAnnouncement`): shown unlike any user's message. */
+  server?: boolean;
   /**
    * `live`: received as it was sent; `history`: loaded from the server's history on
    * joining; `command`: shown again by `/history`.
@@ -44,20 +46,35 @@ export function notice(text: string, tone: NoticeTone = 'info', detail?: string)
     : { kind: 'notice', time: Date.now(), tone, text, detail };
 }
 
-/** Messages of the server's history as entries (`me` marks our own). */
+/**
+ * Whether a message is the server's own announcement (its console's `/say`): it is sent as
+ * `c2/MSG <server name>; <text>`, and the server reserves its name and every name that
+ * looks like it (`[name_reserved]`), so no user's message has that sender. `serverName` is
+ * the name the server acknowledged the CONNECT with ('' before: nothing is an announcement).
+ */
+export function isAnnouncement(username: string, serverName: string): boolean {
+  return serverName !== '' && username === serverName;
+}
+
+/** Messages of the server's history as entries (`me` marks our own, `serverName` the server's announcements). */
 export function historyEntries(
   history: readonly HistoryEntry[],
   me: string,
   source: 'history' | 'command' = 'command',
+  serverName = '',
 ): NewEntry[] {
-  return history.map((h) => ({
-    kind: 'message' as const,
-    time: h.time,
-    username: h.username,
-    text: h.text,
-    own: h.username === me,
-    source,
-  }));
+  return history.map((h) => {
+    const entry: NewEntry = {
+      kind: 'message' as const,
+      time: h.time,
+      username: h.username,
+      text: h.text,
+      own: h.username === me,
+      source,
+    };
+    if (isAnnouncement(h.username, serverName)) entry.server = true;
+    return entry;
+  });
 }
 
 /**

@@ -14,6 +14,7 @@
  * then one `resumed` event, then the live ones held meanwhile; copies that are in both (a
  * page holds messages up to its own `lastSeq`) are dropped by seq.
  */
+import { isAnnouncement } from './entries.js';
 import { C2Error } from './errors.js';
 import type { ChatMessage, HistoryAfterAnswer, HistoryEntry, ResumedEvent } from './types.js';
 
@@ -125,7 +126,7 @@ export class SequenceTracker {
   }
 
   /** An answer of `history_after`. */
-  after(answer: HistoryAfterAnswer, me: string, now: number): ResumeOutput[] {
+  after(answer: HistoryAfterAnswer, me: string, now: number, serverName = ''): ResumeOutput[] {
     const from = this.start.from;
     if (from === null || (this.mode !== 'waiting' && this.mode !== 'filling')) {
       throw protocol('a history_after answer that nothing asked for');
@@ -163,6 +164,7 @@ export class SequenceTracker {
           username: h.username,
           text: h.text,
           own: h.username === me,
+          server: h.username !== me && isAnnouncement(h.username, serverName),
           time: h.time,
           seq: h.seq,
           replayed: true,

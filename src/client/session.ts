@@ -12,6 +12,7 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { normalizeUsername } from '../protocol/rules.js';
+import { isAnnouncement } from './entries.js';
 import { C2Error, serverError } from './errors.js';
 import { checkPingReply } from './ping.js';
 import { type Expect, type Pending, RequestQueue } from './request-queue.js';
@@ -199,6 +200,7 @@ export class Session {
           username: m.username,
           text: m.text,
           own: true,
+          server: false,
           time: this.frameTime,
           seq: null,
           replayed: false,
@@ -238,7 +240,7 @@ export class Session {
       'QUERY history_after',
       (m) => {
         const answer = m.type === 'ACKNOWLEDGE' ? parseJson(m.text) : null;
-        this.track(() => this.tracker.after(answer as HistoryAfterAnswer, this.username, Date.now()));
+        this.track(() => this.tracker.after(answer as HistoryAfterAnswer, this.username, Date.now(), this.serverName));
       },
     ).catch((err: C2Error) => {
       // Refused: a server without history_after; place the connection with server_info instead.
@@ -344,7 +346,13 @@ export class Session {
         return this.respond(m, 'ping');
       case 'MSG': {
         const own = m.username === this.username && this.phase !== 'joining';
-        this.onArrival({ username: m.username, text: m.text, own, time: this.frameTime });
+        this.onArrival({
+          username: m.username,
+          text: m.text,
+          own,
+          server: !own && isAnnouncement(m.username, this.serverName),
+          time: this.frameTime,
+        });
         if (own) return this.respond(m, 'msg');
         return;
       }

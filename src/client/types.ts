@@ -9,6 +9,12 @@ export interface ChatMessage {
   /** True for this client's own messages (the server's echo of `send`). */
   own: boolean;
   /**
+   * True for the server's own announcements (its operator console's `/say`): sent under the
+   * server's name, which the server keeps from every user (`[name_reserved]`), so a client
+   * can show them in a style no user's message has.
+   */
+  server: boolean;
+  /**
    * When it arrived, in ms since the epoch (c2 messages carry no time of their own); for a
    * replayed message, the server's time of it.
    */
@@ -112,6 +118,12 @@ export interface ServerInfo {
   name: string;
   connectedUsers: number;
   maxUsers: number;
+  /**
+   * Joins and leaves are not announced while more users than this are connected: the user
+   * list is then loaded a page at a time (`active_users; <offset>; <count>`). Absent from
+   * servers older than this field.
+   */
+  announceLimit?: number;
   version: string;
   /** The epoch of the server's message sequence (contract §10). */
   epoch: string;

@@ -57,7 +57,7 @@ function run(w: World, start: { from: SeqPosition | null; reconnect: boolean }, 
   const broadcast = () => {
     w.seq++;
     const e = entry(w.seq);
-    take(t.live({ username: e.username, text: e.text, own: false, time: 2000 + w.seq }));
+    take(t.live({ username: e.username, text: e.text, own: false, server: false, time: 2000 + w.seq }));
   };
   for (const s of steps) (s === 'broadcast' ? broadcast : answer)();
   while (questions.length > 0) answer();
@@ -150,19 +150,22 @@ describe('SequenceTracker', () => {
 
   it('a server without a sequence: messages pass without seq; a reconnect says nothing was restored', () => {
     const t = new SequenceTracker({ from: null, reconnect: true, lostAt: 10 });
-    expect(t.live({ username: 'a', text: 'x', own: false, time: 1 })).toEqual([]);
+    expect(t.live({ username: 'a', text: 'x', own: false, server: false, time: 1 })).toEqual([]);
     const out = t.info({}, 99);
     expect(out).toEqual([
       { kind: 'resumed', event: { recovered: false, restored: 0, missedFrom: 10, missedTo: 99 } },
-      { kind: 'message', message: { username: 'a', text: 'x', own: false, time: 1, seq: null, replayed: false } },
+      {
+        kind: 'message',
+        message: { username: 'a', text: 'x', own: false, server: false, time: 1, seq: null, replayed: false },
+      },
     ]);
     expect(t.position).toBeNull();
   });
 
   it('refuses answers that break the counting rule', () => {
     const t = new SequenceTracker({ from: null, reconnect: false, lostAt: 0 });
-    t.live({ username: 'a', text: 'x', own: false, time: 1 });
-    t.live({ username: 'a', text: 'y', own: false, time: 1 });
+    t.live({ username: 'a', text: 'x', own: false, server: false, time: 1 });
+    t.live({ username: 'a', text: 'y', own: false, server: false, time: 1 });
     expect(() => t.info({ epoch: 'e', lastSeq: 1 }, 0)).toThrow(/counts fewer messages/);
 
     const gap = new SequenceTracker({ from: { epoch: 'e', seq: 3 }, reconnect: true, lostAt: 0 });

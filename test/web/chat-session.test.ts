@@ -61,6 +61,32 @@ describe('ChatSession', () => {
     );
   }
 
+  it('marks the server’s announcements, live and in the history, and nobody else’s', async () => {
+    // A server of its own: the announcements stay out of the others' history.
+    const own = await withChatServer({ name: 'Web Room' });
+    expect(own.server.hub.announce('announced before joining')).toBeNull();
+    const s = session('listener', { url: own.url });
+    expect(await s.connect()).toBe('Web Room');
+    await settled(s, (l) => l.includes('Web Room: announced before joining'), 'the history');
+    const other: TestClient = await own.connect('speaker');
+    other.send('c2/MSG Web Room: not really');
+    await settled(s, (l) => l.includes('speaker: Web Room: not really'), 'the user’s message');
+    expect(own.server.hub.announce('announced live')).toBeNull();
+    await settled(s, (l) => l.includes('Web Room: announced live'), 'the live announcement');
+    const marked = s
+      .getSnapshot()
+      .entries.filter((e) => e.kind === 'message')
+      .filter((e) => e.text.includes('announced') || e.text.includes('not really'))
+      .map((e) => [e.username, e.text, e.kind === 'message' && e.server === true]);
+    expect(marked).toEqual([
+      ['Web Room', 'announced before joining', true],
+      ['speaker', 'Web Room: not really', false],
+      ['Web Room', 'announced live', true],
+    ]);
+    await s.client.disconnect();
+    await own.close();
+  });
+
   it('joins with the history first, then shows messages, joins, renames and departures', async () => {
     const early: TestClient = await chat.connect('early');
     early.send('c2/MSG before anyone; really');

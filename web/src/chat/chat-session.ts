@@ -214,6 +214,7 @@ export class ChatSession {
           username: m.username,
           text: m.text,
           own: m.own,
+          ...(m.server ? { server: true } : {}),
           source: m.replayed ? 'history' : 'live',
         }) as [MessageEntry];
         this.awaitingHistory?.push(entry);
@@ -333,7 +334,7 @@ export class ChatSession {
     const { start, gap } = newHistoryStart(shown, older);
     const missed = older.slice(start);
     if (missed.length === 0) return;
-    const entries: NewEntry[] = historyEntries(missed, this.client.username, 'history');
+    const entries: NewEntry[] = historyEntries(missed, this.client.username, 'history', this.client.serverName);
     if (gap) entries.unshift(notice('Earlier messages may be missing here', 'status'));
     else if (rejoin) entries.unshift(notice(`${missed.length} sent while you were away:`, 'status'));
     this.log.insertBefore(floor, entries);

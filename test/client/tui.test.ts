@@ -225,6 +225,21 @@ describe('c2 chat (terminal client)', () => {
     await ui.waitFor('<alice> still here');
   });
 
+  it('marks the server’s announcements, live and restored after a reconnect', async () => {
+    chat = await withChatServer();
+    const client = new NodeC2Client({ reconnect: { initialDelayMs: 800, jitter: 0 } });
+    const ui = renderChat(chat.url, 'alice', client);
+    await ui.waitFor('connected to Test');
+    expect(chat.server.hub.announce('live notice')).toBeNull();
+    await ui.waitFor('SERVER  Test: live notice');
+    dropOnServer(chat.server, 'alice');
+    await ui.waitFor('reconnecting in 800 ms');
+    expect(chat.server.hub.announce('said while away')).toBeNull();
+    await ui.waitFor('Reconnected — 1 missed message restored');
+    expect(ui.frame()).toContain('SERVER  Test: said while away');
+    expect(ui.frame()).not.toContain('<Test>');
+  });
+
   it('scrolls back with PageUp and returns with Esc; fits a resized terminal', async () => {
     chat = await withChatServer({ limits: { floodBurst: 1000, floodRatePerSecond: 1000 } });
     const bob = await chat.connect('bob');

@@ -37,6 +37,7 @@ export function useChat(client: C2Client): ChatState {
           username: m.username,
           text: m.text,
           own: m.own,
+          ...(m.server ? { server: true } : {}),
           source: m.replayed ? 'history' : 'live',
         }),
       ),

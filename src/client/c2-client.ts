@@ -52,6 +52,8 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
   private seqPosition: SeqPosition | null = null;
   /** When the last connection was lost. */
   private lostAt = 0;
+  /** Missed messages restored by reconnect attempts cut short before their `resumed` event. */
+  private restoredCarry = 0;
 
   constructor(options: C2ClientOptions = {}) {
     super();
@@ -214,16 +216,27 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
         error: (e) => this.forward(session, 'error', e),
         ended: (end) => this.onEnded(session, end),
       },
-      { from: reconnect ? this.seqPosition : null, reconnect, lostAt: this.lostAt },
+      {
+        from: reconnect ? this.seqPosition : null,
+        reconnect,
+        lostAt: this.lostAt,
+        restoredBefore: reconnect ? this.restoredCarry : 0,
+      },
     );
     this.session = session;
     let serverName: string;
     try {
       serverName = await session.start();
-    } finally {
+      this.restoredCarry = 0;
+    } catch (err) {
       // A resume cut short still moved the position on by the messages it emitted.
-      if (this.session === session) this.seqPosition = session.position;
+      if (this.session === session) {
+        this.seqPosition = session.position;
+        this.restoredCarry = session.restored;
+      }
+      throw err;
     }
+    if (this.session === session) this.seqPosition = session.position;
     this.lastServerName = serverName;
     this.name = session.username;
     return serverName;

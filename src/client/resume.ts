@@ -47,6 +47,8 @@ export interface ResumeStart {
   reconnect: boolean;
   /** When the previous connection was lost (ms since the epoch). */
   lostAt: number;
+  /** Messages restored by earlier attempts of this reconnect that were cut short (counted in `resumed`). */
+  restoredBefore?: number;
 }
 
 export class SequenceTracker {
@@ -64,7 +66,14 @@ export class SequenceTracker {
   private restored = 0;
   private firstRestoredTime: number | null = null;
 
-  constructor(private readonly start: ResumeStart) {}
+  constructor(private readonly start: ResumeStart) {
+    this.restored = start.restoredBefore ?? 0;
+  }
+
+  /** Missed messages restored so far (those of earlier attempts included). */
+  get restoredCount(): number {
+    return this.restored;
+  }
 
   /** Whether the position is known and the gap (if any) filled: live messages pass straight through. */
   get ready(): boolean {

@@ -109,6 +109,11 @@ export class Session {
     return this.tracker.position;
   }
 
+  /** Missed messages restored so far by this connection's resume (and the attempts before it). */
+  get restored(): number {
+    return this.tracker.restoredCount;
+  }
+
   /**
    * Opens the socket, joins and places the connection in the message sequence (after a
    * reconnect: emits the missed messages); resolves with the server's name. Call once.

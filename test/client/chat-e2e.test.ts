@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withChatServer } from '../helpers/chat-server.js';
 import { eventually } from '../helpers/eventually.js';
-import { C2_BIN } from '../helpers/process.js';
+import { startGate } from '../helpers/gate.js';
+import { C2_BIN, type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
+import { TestClient } from '../helpers/ws-client.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const required = process.env.C2_REQUIRE_E2E === '1';
@@ -22,6 +24,29 @@ const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args]
 afterAll(() => {
   if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
 });
+
+const servers: C2Process[] = [];
+afterAll(() => {
+  for (const p of servers) p.kill('SIGKILL');
+});
+
+async function serverProcess(dataDir: string): Promise<{ proc: C2Process; url: string; port: number }> {
+  const proc = runC2([
+    'server',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--name',
+    'Test',
+    '--no-console',
+  ]);
+  servers.push(proc);
+  const url = listeningUrl(await proc.waitFor(/listening on/, 15_000));
+  return { proc, url, port: Number(new URL(url).port) };
+}
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -109,5 +134,58 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
     const stderr = readFileSync(errFile, 'utf8');
     expect(stderr).toMatch(/^c2: cannot reach a c2 server at ws:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
     expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+  it('after a restart of the server process, shows what was said meanwhile once, in place, and one line', {
+    timeout: 60_000,
+  }, async () => {
+    const dataDir = tempDir('c2-chat-e2e-data-');
+    let server = await serverProcess(dataDir);
+    // The chat reaches the server through a gate, so that it stays away while bob talks.
+    const gate = await startGate({ host: '127.0.0.1', port: server.port });
+    try {
+      let bob = await TestClient.connect(server.url, 'bob');
+      const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ws://127.0.0.1:${gate.port} --username alice`;
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'resume', '-x', '100', '-y', '30', command);
+      const screen = () => tmux('capture-pane', '-p', '-t', 'resume');
+      const see = (text: string) =>
+        eventually(
+          () => screen().includes(text),
+          () => `the terminal to show "${text}":\n${screen()}`,
+          20_000,
+        );
+      await see('connected to Test');
+      bob.send('c2/MSG before the restart');
+      await see('<bob> before the restart');
+
+      gate.open = false;
+      server.proc.kill('SIGTERM');
+      await server.proc.exited(15_000);
+      bob.close();
+      await see('reconnecting');
+      server = await serverProcess(dataDir);
+      gate.target.port = server.port;
+      bob = await TestClient.connect(server.url, 'bob');
+      bob.send('c2/MSG said while you were away');
+      bob.send('c2/MSG and this too');
+      await bob.until((f) => f === 'c2/MSG bob; and this too', 10_000);
+      gate.open = true;
+
+      await see('Reconnected — 2 missed messages restored');
+      bob.send('c2/MSG after the return');
+      await see('<bob> after the return');
+      const shown = screen();
+      const texts = ['before the restart', 'said while you were away', 'and this too', 'after the return'];
+      for (const text of texts) expect(shown.split(`<bob> ${text}`).length - 1).toBe(1);
+      const at = texts.map((t) => shown.indexOf(`<bob> ${t}`));
+      expect(at).toEqual([...at].sort((a, b) => a - b));
+      const notice = shown.indexOf('Reconnected — 2 missed messages restored');
+      expect(notice).toBeGreaterThan(at[2] as number);
+      expect(notice).toBeLessThan(at[3] as number);
+      expect(shown.split('Reconnected —').length - 1).toBe(1);
+      expect(shown).toMatch(/● connected/);
+      bob.close();
+    } finally {
+      await gate.close();
+    }
   });
 });

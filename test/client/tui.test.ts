@@ -200,18 +200,44 @@ describe('c2 chat (terminal client)', () => {
     expect(await ui.waitExit()).toEqual({ code: 1, message: 'banned from Test: behave' });
   });
 
-  it('shows reconnecting in the status bar and carries on after', async () => {
+  it('shows reconnecting in the status bar, restores what was said meanwhile, and carries on after', async () => {
     chat = await withChatServer();
-    const client = new NodeC2Client({ reconnect: { initialDelayMs: 300, jitter: 0 } });
+    const client = new NodeC2Client({ reconnect: { initialDelayMs: 800, jitter: 0 } });
     const ui = renderChat(chat.url, 'alice', client);
     await ui.waitFor('connected to Test');
+    const bob = await chat.connect('bob');
+    bob.send('c2/MSG before');
+    await ui.waitFor('<bob> before');
     dropOnServer(chat.server, 'alice');
-    await ui.waitFor('◌ reconnecting (attempt 1, 300 ms)');
-    await ui.waitFor('disconnected (the connection was lost); reconnecting in 300 ms');
-    await ui.waitFor('reconnected to Test as alice');
+    await ui.waitFor('◌ reconnecting (attempt 1, 800 ms)');
+    await ui.waitFor('disconnected (the connection was lost); reconnecting in 800 ms');
+    bob.send('c2/MSG missed one');
+    bob.send('c2/MSG missed two');
+    await bob.until((f) => f === 'c2/MSG bob; missed two');
+    await ui.waitFor('Reconnected — 2 missed messages restored');
     expect(ui.lines()[0]).toContain('● connected');
+    const shown = ui.frame();
+    for (const text of ['<bob> before', '<bob> missed one', '<bob> missed two']) {
+      expect(shown.split(text).length - 1).toBe(1);
+    }
+    expect(shown.indexOf('<bob> missed two')).toBeLessThan(shown.indexOf('Reconnected — 2 missed'));
     await ui.type('still here', KEY.enter);
     await ui.waitFor('<alice> still here');
+  });
+
+  it('marks the server’s announcements, live and restored after a reconnect', async () => {
+    chat = await withChatServer();
+    const client = new NodeC2Client({ reconnect: { initialDelayMs: 800, jitter: 0 } });
+    const ui = renderChat(chat.url, 'alice', client);
+    await ui.waitFor('connected to Test');
+    expect(chat.server.hub.announce('live notice')).toBeNull();
+    await ui.waitFor('SERVER  Test: live notice');
+    dropOnServer(chat.server, 'alice');
+    await ui.waitFor('reconnecting in 800 ms');
+    expect(chat.server.hub.announce('said while away')).toBeNull();
+    await ui.waitFor('Reconnected — 1 missed message restored');
+    expect(ui.frame()).toContain('SERVER  Test: said while away');
+    expect(ui.frame()).not.toContain('<Test>');
   });
 
   it('scrolls back with PageUp and returns with Esc; fits a resized terminal', async () => {

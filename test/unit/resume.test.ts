@@ -190,6 +190,16 @@ describe('SequenceTracker', () => {
     expect(() => bad.after({ epoch: 'e', lastSeq: 1 } as HistoryAfterAnswer, 'me', 0)).toThrow(/documented JSON/);
   });
 
+  it('counts what an earlier attempt, cut short, restored', () => {
+    const t = new SequenceTracker({ from: { epoch: 'e', seq: 7 }, reconnect: true, lostAt: 0, restoredBefore: 5 });
+    const out = t.after(
+      { epoch: 'e', lastSeq: 9, recovered: true, more: false, messages: [entry(8), entry(9)] },
+      'me',
+      0,
+    );
+    expect(out.find((o) => o.kind === 'resumed')).toEqual({ kind: 'resumed', event: { recovered: true, restored: 7 } });
+  });
+
   it('marks replayed messages of our own name as own', () => {
     const t = new SequenceTracker({ from: { epoch: 'e', seq: 0 }, reconnect: true, lostAt: 0 });
     const out = t.after({ epoch: 'e', lastSeq: 1, recovered: true, more: false, messages: [entry(1)] }, 'u1', 0);

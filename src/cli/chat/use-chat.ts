@@ -1,11 +1,13 @@
 /**
  * Binds a C2Client to React state: the message pane's entries, the user list and the
- * connection status, from the client's events.
+ * connection status, from the client's events. After an automatic reconnect, the restored
+ * messages come in their place and the `resumed` event is the one line that says so.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
+import { resumedText } from '../../client/entries.js';
 import type { StateEvent } from '../../client/types.js';
-import { appendEntries, type Entry, type NewEntry, type NoticeTone, notice } from './log.js';
+import { appendEntries, type Entry, formatTime, type NewEntry, type NoticeTone, notice } from './log.js';
 
 export interface ChatState {
   entries: readonly Entry[];
@@ -27,7 +29,24 @@ export function useChat(client: C2Client): ChatState {
 
   useEffect(() => {
     const offs = [
-      client.on('message', (m) => show({ kind: 'message', ...m, source: 'live' })),
+      // After a reconnect the library emits the missed messages first, in order, then `resumed`.
+      client.on('message', (m) =>
+        show({
+          kind: 'message',
+          time: m.time,
+          username: m.username,
+          text: m.text,
+          own: m.own,
+          ...(m.server ? { server: true } : {}),
+          source: m.replayed ? 'history' : 'live',
+        }),
+      ),
+      client.on('resumed', (e) =>
+        say(
+          resumedText(e, (t) => formatTime(t)),
+          e.recovered ? 'status' : 'error',
+        ),
+      ),
       client.on('join', (e) => say(`→ ${e.username} joined`, 'join')),
       client.on('rename', (e) =>
         say(e.own ? `you are now known as ${e.to}` : `${e.from} is now known as ${e.to}`, 'rename'),
@@ -47,8 +66,6 @@ export function useChat(client: C2Client): ChatState {
         if (s.state === 'reconnecting') {
           const why = s.error ? ` (${s.error.message})` : '';
           say(`disconnected${why}; reconnecting in ${formatDelay(s.delayMs ?? 0)}, attempt ${s.attempt}`, 'status');
-        } else if (s.state === 'connected' && s.reconnected) {
-          say(`reconnected to ${s.serverName} as ${client.username}`, 'status');
         }
       }),
     ];

@@ -2,7 +2,7 @@
  * The property rules of contract §7 that the JSON schema cannot state, and the merging
  * of a request's properties with defaults (POST) or the stored values (PUT).
  */
-import { validateServerName } from '../protocol/rules.js';
+import { normalizeServerName, validateServerName } from '../protocol/rules.js';
 import { type HostPort, isNumericHost, parseAddress } from './address/parse.js';
 import { ApiError } from './errors.js';
 import { DEFAULT_MAX_USERS, DEFAULT_SERVER_NAME, MAX_MAX_USERS, type ServerProperties } from './schemas.js';
@@ -14,7 +14,7 @@ function invalid(message: string): ApiError {
 export function checkServerName(name: string): string {
   const problem = validateServerName(name);
   if (problem) throw invalid(`"serverName" ${problem}`);
-  return name;
+  return normalizeServerName(name);
 }
 
 export function checkAddressSyntax(text: string): HostPort {

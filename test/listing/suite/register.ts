@@ -132,6 +132,35 @@ export function registerSuite(backend: Backend) {
       }
     });
 
+    it('400 invalid_property: server names with invisible, unassigned or look-alike characters', async () => {
+      for (const serverName of [
+        'Chatter\u200BServer', // zero-width space
+        'Chatter Server\u2060', // word joiner
+        'Chatter Server\uFE0F', // variation selector
+        'Chatter Server\u{1D159}', // musical null notehead
+        'Chatter Server\uE000', // private use
+        'Chatter Server\u0378', // unassigned
+        'Chatter Server\u3164', // Hangul filler
+        'Chаtter Server', // a Cyrillic "а" in a Latin word
+        '\u0323Chatter', // a combining mark on nothing
+      ]) {
+        const res = await l.register(131, { serverName });
+        expect(res.status, JSON.stringify(serverName)).toBe(400);
+        expect(res.json()).toMatchObject({
+          error: 'invalid_property',
+          message: expect.stringMatching(/^"serverName" may not/),
+        });
+      }
+    });
+
+    it('201: a run of spaces in the server name is stored as one', async () => {
+      const chat = await chats.start(132);
+      expect((await l.register(132, { address: chat.address, serverName: ' Chatter \u3000 Server  ' })).status).toBe(
+        201,
+      );
+      expect((await l.request('/servers/132')).json()).toMatchObject({ displayName: 'Chatter Server' });
+    });
+
     it('400 invalid_property: an address that is not host:port', async () => {
       const addresses = [
         'nocolon',

@@ -174,6 +174,20 @@ export function tlsSuite(backend: Backend) {
       }
     });
 
+    it('the OpenAPI document has tls: a boolean to POST and PUT, and in every server of an answer', async () => {
+      const doc = (await l.request('/docs/json')).json<{ paths: Record<string, Record<string, unknown>> }>();
+      const one = doc.paths['/servers/{id}'] as Record<string, unknown>;
+      const schemaOf = (value: unknown) => JSON.stringify(value);
+      for (const method of ['post', 'put', 'get']) {
+        expect(schemaOf(one[method]), method).toMatch(/"tls":\{[^}]*"type":"boolean"/);
+      }
+      expect(schemaOf(doc.paths['/servers']?.get)).toMatch(/"tls":\{[^}]*"type":"boolean"/);
+      // Required in answers: a client can rely on it.
+      expect(schemaOf(one.get)).toMatch(
+        /"required":\["id","displayName","address","connectedUsers","maxUsers","tls"\]/,
+      );
+    });
+
     it('400 invalid_property: tls must be a boolean', async () => {
       const chat = await tlsChats.start(1806);
       for (const tls of ['true', 1, null]) {

@@ -254,7 +254,7 @@ export class ListingClient {
 
 /** `tls` as a boolean: absent (an older listing) or anything but `true` is false. */
 function withTls(server: ListedServer): ListedServer {
-  return server.tls === true || server.tls === false ? server : { ...server, tls: server.tls === true };
+  return typeof server.tls === 'boolean' ? server : { ...server, tls: false };
 }
 
 /** The query's parameters (only those that filter or order), for a URL. */

@@ -38,8 +38,14 @@ export function describeWithChromium(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 20_000 });
+/** Chromium, with `extraArgs` after the usual ones (for one test's browser only). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+    timeout: 20_000,
+  });
 }
 
 /**

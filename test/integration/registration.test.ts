@@ -184,6 +184,42 @@ describe('chat server ⇄ listing', () => {
     expect((await listServers(l.url)).map((s) => s.id)).toEqual([99]);
   });
 
+  it('a restart with the kept key switches the entry to tls and back: the listing verifies each', async () => {
+    const l = await startTestListing({ allowSelfSigned: true });
+    cleanups.push(() => l.close());
+    const dataDir = tempDir();
+    const files = selfSignedCert(dataDir);
+    const tls = { cert: readFileSync(files.cert), key: readFileSync(files.key) };
+    const crashThenStart = async (previous: ChatServer | undefined, withTls: boolean) => {
+      let port = 0;
+      if (previous) {
+        // A crash: no DELETE, the key stays in the data directory.
+        port = previous.port;
+        (previous.registrar as unknown as { state: string }).state = 'stopped';
+        await previous.close();
+      }
+      const next = await startChatServer({
+        host: '127.0.0.1',
+        port,
+        id: 98,
+        dataDir,
+        listing: { url: l.url, heartbeatMs: 60_000 },
+        ...(withTls ? { tls } : {}),
+      });
+      await eventually(() => next.registrar?.state === 'registered', 'registered');
+      return next;
+    };
+    const plain = await crashThenStart(undefined, false);
+    expect(await listServers(l.url)).toMatchObject([{ id: 98, tls: false }]);
+    const secure = await crashThenStart(plain, true);
+    expect(secure.registrar?.requests).toMatchObject({ POST: 0, PUT: 1 });
+    expect(await listServers(l.url)).toMatchObject([{ id: 98, tls: true }]);
+    const plainAgain = await crashThenStart(secure, false);
+    cleanups.push(() => plainAgain.close());
+    expect(plainAgain.registrar?.requests).toMatchObject({ POST: 0, PUT: 1 });
+    expect(await listServers(l.url)).toMatchObject([{ id: 98, tls: false }]);
+  });
+
   it('keeps serving, unlisted, when another server holds its id (409)', async () => {
     const l = await listing();
     await chat(l.url);

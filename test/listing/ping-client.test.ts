@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { pingServer } from '../../src/client/node.js';
-import { PingError } from '../../src/client/ping.js';
+import { PingError, pingC2 } from '../../src/client/ping.js';
+import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
+import { selfSignedCert } from '../helpers/tls.js';
+import { tempDir } from '../helpers/tmp.js';
 import {
   closedPort,
   fakeC2,
@@ -156,5 +160,48 @@ describe('pingServer against broken peers', () => {
     } finally {
       await peer.close();
     }
+  });
+});
+
+describe('the ping over wss:// (a server with a certificate made here)', () => {
+  let chat: ChatFixture;
+  let address = '';
+  beforeAll(async () => {
+    const files = selfSignedCert(tempDir('c2-ping-tls-'));
+    chat = await withChatServer({ id: 4343, tls: { cert: readFileSync(files.cert), key: readFileSync(files.key) } });
+    address = `127.0.0.1:${chat.server.port}`;
+  });
+  afterAll(() => chat.close());
+
+  it('pingServer verifies the certificate by default, and says why it refused it', async () => {
+    const err = await pingError(`wss://${address}`);
+    expect(err.code).toBe('bad_reply');
+    expect(err.message).toMatch(/TLS certificate was not accepted: .*self-signed/);
+    // rejectUnauthorized: false accepts it (what the listing's --allow-self-signed does).
+    const ok = await pingServer(address, { secure: true, rejectUnauthorized: false, expectedId: 4343 });
+    expect(ok.serverId).toBe(4343);
+    // Plain ws:// to a wss://-only server: a failed exchange, never an answer.
+    expect((await pingError(address)).code).toMatch(/bad_reply|unreachable/);
+  });
+
+  it('pingC2 (the browser ping) dials wss:// for host:port with secure', async () => {
+    const urls: string[] = [];
+    // `ws` standing in for the browser's WebSocket, trusting this one test certificate.
+    class TrustingWebSocket extends WebSocket {
+      constructor(url: string) {
+        urls.push(url);
+        super(url, { rejectUnauthorized: false });
+      }
+    }
+    const Ctor = TrustingWebSocket as unknown as WebSocketConstructor;
+    const result = await pingC2(address, { secure: true, expectedId: 4343, WebSocket: Ctor, timeoutMs: 2000 });
+    expect(result.serverId).toBe(4343);
+    expect(urls).toEqual([`wss://${address}`]);
+    // Over ws://, the same server gives no answer: unreachable, as a browser reports it.
+    const err = await pingC2(address, { WebSocket: Ctor, timeoutMs: 2000 }).then(
+      () => null,
+      (e: unknown) => e as PingError,
+    );
+    expect(err?.code).toMatch(/unreachable|bad_reply/);
   });
 });

@@ -174,6 +174,20 @@ export function tlsSuite(backend: Backend) {
       }
     });
 
+    it('the OpenAPI document has tls: a boolean to POST and PUT, and in every server of an answer', async () => {
+      const doc = (await l.request('/docs/json')).json<{ paths: Record<string, Record<string, unknown>> }>();
+      const one = doc.paths['/servers/{id}'] as Record<string, unknown>;
+      const schemaOf = (value: unknown) => JSON.stringify(value);
+      for (const method of ['post', 'put', 'get']) {
+        expect(schemaOf(one[method]), method).toMatch(/"tls":\{[^}]*"type":"boolean"/);
+      }
+      expect(schemaOf(doc.paths['/servers']?.get)).toMatch(/"tls":\{[^}]*"type":"boolean"/);
+      // Required in answers: a client can rely on it.
+      expect(schemaOf(one.get)).toMatch(
+        /"required":\["id","displayName","address","connectedUsers","maxUsers","tls"\]/,
+      );
+    });
+
     it('400 invalid_property: tls must be a boolean', async () => {
       const chat = await tlsChats.start(1806);
       for (const tls of ['true', 1, null]) {
@@ -205,8 +219,20 @@ export function tlsSuite(backend: Backend) {
       expectPlainPingFailure(await plainPut({ tls: true }), plain.address, true);
       const moved = await tlsChats.start(1808);
       expectPlainPingFailure(await plainPut({ address: moved.address }), moved.address, false);
-      // The move and the switch together pass.
+      // The move and the switch together pass; the cached list (and its compressed forms) change with it.
+      const before = await l.request('/servers', { headers: { 'accept-encoding': 'gzip' } });
+      const etag = String(before.headers.etag);
+      expect(
+        (await l.request('/servers', { headers: { 'if-none-match': etag, 'accept-encoding': 'gzip' } })).status,
+      ).toBe(304);
       expect((await plainPut({ address: moved.address, tls: true })).status).toBe(200);
+      const after = await l.request('/servers', { headers: { 'if-none-match': etag, 'accept-encoding': 'gzip' } });
+      expect(after.status).toBe(200);
+      expect(after.headers.etag).not.toBe(etag);
+      const identity = await l.request('/servers');
+      expect(identity.json<{ servers: Array<{ id: number; tls: boolean }> }>().servers).toContainEqual(
+        expect.objectContaining({ id: 1808, tls: true }),
+      );
       expect((await l.request('/servers/1808')).json()).toMatchObject({ address: moved.address, tls: true });
       // And back: the plain server again, over ws://.
       expect((await plainPut({ address: plain.address, tls: false })).status).toBe(200);

@@ -84,8 +84,14 @@ export function App({ origin }: { origin: Origin }) {
     return new DirectoryMonitor({
       page: (query, limit, cursor, signal) => listing.page(query, { limit, cursor, signal }),
       // Two pings on the connection, the faster counts: the first is often slowed by the warm-up.
+      // A TLS server (and any server, from a page served over HTTPS) over wss://.
       ping: (server) =>
-        pingC2(server.address, { secure: secure(), timeoutMs: 4000, expectedId: server.id, samples: 2 }),
+        pingC2(server.address, {
+          secure: secure() || server.tls,
+          timeoutMs: 4000,
+          expectedId: server.id,
+          samples: 2,
+        }),
       ...(origin.kind === 'chat-server'
         ? {
             home: async () => {

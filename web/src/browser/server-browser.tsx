@@ -5,7 +5,7 @@
  * that server is shown first and preselected.
  */
 import { type FormEvent, type RefObject, useEffect, useId, useState, useSyncExternalStore } from 'react';
-import { type ListedServer, type ListingSort, serverUrl } from '../../../src/client/index.js';
+import { type ListedServer, type ListingSort, listedServerUrl, serverUrl } from '../../../src/client/index.js';
 import { formatRtt, formatTime } from '../lib/format.js';
 import { homeWsUrl } from '../lib/where.js';
 import { isFull, type PingState, SORT_CHOICES } from './directory.js';
@@ -246,7 +246,8 @@ function ServerRow(
   },
 ) {
   const { server, ping } = props;
-  const url = serverUrl(server.address, secure());
+  // wss:// for a TLS server (the entry's `tls`), or for every server from an HTTPS page.
+  const url = listedServerUrl(server, secure());
   const isHome = props.home !== null && props.home.id === server.id;
   return (
     <tr className={isHome ? 'home' : undefined} data-server-id={server.id} aria-rowindex={props.rowIndex + 2}>
@@ -254,7 +255,10 @@ function ServerRow(
         <span className="server-name">{server.displayName}</span>
         {isHome && <span className="badge">this server</span>}
       </th>
-      <td className="col-address mono">{server.address}</td>
+      <td className="col-address mono">
+        {server.address}
+        {server.tls && <TlsBadge />}
+      </td>
       <td className="col-users">
         <span className={isFull(server) ? 'full' : undefined}>
           {server.connectedUsers}
@@ -269,6 +273,15 @@ function ServerRow(
         <JoinButton {...props} server={server} url={url} />
       </td>
     </tr>
+  );
+}
+
+/** Marks a server that speaks TLS only: joined and pinged over wss://. */
+function TlsBadge() {
+  return (
+    <span className="badge tls" title="This server speaks TLS: joined over wss://">
+      TLS<span className="visually-hidden"> (joined over wss://)</span>
+    </span>
   );
 }
 

@@ -36,6 +36,8 @@ export function homeServer(health: ChatServerHealth): ListedServer {
     address: window.location.host,
     connectedUsers: health.connectedUsers,
     maxUsers: health.maxUsers,
+    // A page served over https:// comes from a server with a certificate: it speaks wss://.
+    tls: window.location.protocol === 'https:',
   };
 }
 

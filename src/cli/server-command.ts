@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS } from '../protocol/rules.js';
 import { startChatServer } from '../server/chat-server.js';
 import { attachConsole } from '../server/console.js';
 import {
+  DEFAULT_ANNOUNCE_LIMIT,
   DEFAULT_DATA_DIR,
   DEFAULT_HISTORY_SIZE,
   DEFAULT_LISTING_HEARTBEAT_MS,
@@ -20,6 +21,7 @@ interface ServerFlags {
   id?: number;
   name: string;
   maxUsers: number;
+  announceLimit: number;
   dataDir: string;
   listing?: string;
   publicAddress?: string;
@@ -57,6 +59,12 @@ export function serverCommand(): Command {
         .env('C2_MAX_USERS')
         .default(DEFAULT_LIMITS.maxUsers)
         .argParser(integerIn(1, 1_000_000, 'max users')),
+    )
+    .addOption(
+      new Option('--announce-limit <n>', 'no join and leave notices while more users than this are connected (0: none)')
+        .env('C2_ANNOUNCE_LIMIT')
+        .default(DEFAULT_ANNOUNCE_LIMIT)
+        .argParser(integerIn(0, 10_000_000, 'the announce limit')),
     )
     .addOption(
       new Option('--data-dir <dir>', 'where the server keeps its id, bans, history and listing key')
@@ -101,6 +109,7 @@ export function serverCommand(): Command {
           id: flags.id,
           name: flags.name,
           maxUsers: flags.maxUsers,
+          announceLimit: flags.announceLimit,
           dataDir: flags.dataDir,
           opPassword: flags.opPassword,
           historySize: flags.historySize,

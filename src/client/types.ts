@@ -82,6 +82,12 @@ export interface ServerInfo {
   name: string;
   connectedUsers: number;
   maxUsers: number;
+  /**
+   * Joins and leaves are not announced while more users than this are connected: the user
+   * list is then loaded a page at a time (`active_users; <offset>; <count>`). Absent from
+   * servers older than this field.
+   */
+  announceLimit?: number;
   version: string;
   /** The epoch of the server's message sequence (contract §10). */
   epoch: string;

@@ -58,7 +58,13 @@ export class ChatHub {
   ) {
     this.bans = new BanList(store);
     this.messages = new MessageLog<Connection>(store, options.historySize, () => this.flushMessages());
-    this.operators = new OperatorGate(opPassword);
+    this.operators = new OperatorGate(opPassword, {
+      onServerThrottle: ({ failures, addresses, waitMs }) =>
+        log.warn(
+          { failures, addresses, waitMs },
+          `operator password: ${failures} wrong in the last minute from ${addresses} address(es): every op attempt now waits (${waitMs / 1000} s, doubling)`,
+        ),
+    });
     this.serverNameKey = nameIdentity(normalizeUsername(options.name));
   }
 
@@ -237,7 +243,7 @@ export class ChatHub {
     this.room.add(conn);
     this.usersChanged();
     // Queued before the ACKNOWLEDGE, so the joiner is placed after its own announcement.
-    this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
+    if (this.announces()) this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
     this.acknowledge(conn, this.options.name);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
   }
@@ -341,6 +347,14 @@ export class ChatHub {
     this.log.info({ from: old, to: username }, 'user renamed');
   }
 
+  /**
+   * Whether joins and leaves are announced now: not while more than `--announce-limit`
+   * users are connected (counting the one joining or leaving). Renames and bans always are.
+   */
+  private announces(): boolean {
+    return this.room.size <= this.options.announceLimit;
+  }
+
   private usersChanged(): void {
     this.stats.connectedUsers = this.room.size;
     this.onUsersChanged?.();
@@ -354,9 +368,12 @@ export class ChatHub {
     const wasConnected = conn.state === 'connected';
     conn.state = 'closed';
     conn.stopRegistration();
-    if (wasConnected && this.room.remove(conn)) {
+    if (wasConnected && this.room.includes(conn)) {
+      // Counted with the one leaving, as a join is counted with the one joining.
+      const announced = this.announces();
+      this.room.remove(conn);
       this.usersChanged();
-      this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
+      if (announced) this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
       this.log.info({ user: conn.username, reason }, 'user left');
     }
     if (reason === 'disconnect') conn.ws.close(closeCode);

@@ -37,6 +37,12 @@ export interface ChatServerOptions {
   historySize?: number;
   name?: string;
   maxUsers?: number;
+  /**
+   * While more users than this are connected, join and leave notices are not broadcast
+   * (renames and bans still are): announcing every join to everyone costs n² frames for n
+   * joins. Default 1,000; 0 announces none.
+   */
+  announceLimit?: number;
   limits?: Partial<ChatLimits>;
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Register with a listing server and keep the entry current (contract §8). */
@@ -57,6 +63,7 @@ export interface ResolvedChatOptions {
   id: number;
   name: string;
   maxUsers: number;
+  announceLimit: number;
   historySize: number;
   limits: ChatLimits;
 }
@@ -66,6 +73,8 @@ export const DEFAULT_SERVER_NAME = 'Chatter Server';
 export const DEFAULT_DATA_DIR = './c2-data';
 
 export const DEFAULT_HISTORY_SIZE = 10_000;
+/** Join and leave notices stop while more users than this are connected (`--announce-limit`). */
+export const DEFAULT_ANNOUNCE_LIMIT = 1000;
 /** The most messages one `history` query returns (contract §6). */
 export const HISTORY_QUERY_MAX = 500;
 
@@ -78,6 +87,7 @@ export function resolveChatOptions(options: ChatServerOptions, id: number): Reso
     id,
     name: options.name ?? DEFAULT_SERVER_NAME,
     maxUsers: options.maxUsers ?? DEFAULT_LIMITS.maxUsers,
+    announceLimit: options.announceLimit ?? DEFAULT_ANNOUNCE_LIMIT,
     historySize: options.historySize ?? DEFAULT_HISTORY_SIZE,
     limits: {
       usernameMaxLength: DEFAULT_LIMITS.usernameMaxLength,

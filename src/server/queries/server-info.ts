@@ -6,12 +6,12 @@ export const serverInfo = defineQuery({
   name: 'server_info',
   args: [],
   description:
-    'This server as JSON: { id, name, connectedUsers, maxUsers, version, epoch, lastSeq, you } (lastSeq: the seq of the last message sent to you before this answer; you: your name as the server holds it)',
+    'This server as JSON: { id, name, connectedUsers, maxUsers, announceLimit, version, epoch, lastSeq, you } (announceLimit: joins and leaves are not announced while more users than this are connected; lastSeq: the seq of the last message sent to you before this answer; you: your name as the server holds it)',
   arity: 0,
   minArgs: 0,
   operatorOnly: false,
   handle(hub, conn) {
-    const { id, name, maxUsers } = hub.options;
+    const { id, name, maxUsers, announceLimit } = hub.options;
     const { epoch, lastSeq } = hub.messages;
     return answer(
       JSON.stringify({
@@ -19,6 +19,7 @@ export const serverInfo = defineQuery({
         name,
         connectedUsers: hub.room.size,
         maxUsers,
+        announceLimit,
         version: VERSION,
         epoch,
         lastSeq,

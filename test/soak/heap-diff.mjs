@@ -3,12 +3,15 @@
 // as Chrome DevTools saves them) by constructor: for each constructor name, the number of
 // objects and their self size in each, and the difference, largest growth first.
 //
-//   node test/soak/heap-diff.mjs BEFORE.heapsnapshot AFTER.heapsnapshot [--top N] [--strings N]
+//   node test/soak/heap-diff.mjs BEFORE.heapsnapshot AFTER.heapsnapshot [--top N] [--strings N] [--detail]
 //
 // Grouping follows DevTools' summary view: objects by constructor name, closures as
 // "(closure) name", strings as "(string)", arrays as "(array)", code as "(compiled code)",
 // and so on. `--strings N` also lists the N string values whose count grew most (their
-// first 60 characters), which is often what names the leak.
+// first 60 characters), which is often what names the leak. `--detail` splits V8's own
+// groups by name: "(compiled code)" into bytecode, deoptimization data, the optimized code
+// of each function…, "(system)" into its kinds (a growing "(system) WeakArrayList" is most
+// often maps' dependent-code lists, which follow optimized code).
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -16,8 +19,9 @@ const files = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const top = option('--top', 30);
 const stringsTop = option('--strings', 0);
+const detail = args.includes('--detail');
 if (files.length !== 2 || !Number.isFinite(top) || !Number.isFinite(stringsTop)) {
-  console.error('usage: heap-diff.mjs BEFORE.heapsnapshot AFTER.heapsnapshot [--top N] [--strings N]');
+  console.error('usage: heap-diff.mjs BEFORE.heapsnapshot AFTER.heapsnapshot [--top N] [--strings N] [--detail]');
   process.exit(2);
 }
 
@@ -56,7 +60,7 @@ function summarize(file) {
         if (stringsTop > 0) values.set(name, (values.get(name) ?? 0) + 1);
         break;
       case 'code':
-        key = '(compiled code)';
+        key = detail ? `(compiled code) ${name}` : '(compiled code)';
         break;
       case 'hidden':
         key = `(system) ${name}`;

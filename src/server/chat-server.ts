@@ -129,6 +129,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
         hub.terminateAll();
         wss.close();
         await closeApp(app, SHUTDOWN_GRACE_MS);
+        await hub.engine.close();
         store.close();
         log.info('chat server closed');
       })();

@@ -14,6 +14,7 @@ export const msg: Command = {
   handle(hub, conn, [text = '']) {
     const problem = validateMessageText(text, hub.options.limits.messageMaxLength);
     if (problem) return refuse('bad_message', problem);
-    hub.say(conn, text);
+    const said = hub.say(conn, text);
+    return said instanceof Promise ? said.then(() => undefined) : undefined;
   },
 };

@@ -1,4 +1,5 @@
 import { answer } from '../commands/rules.js';
+import { andThen } from '../engine/types.js';
 import { defineQuery } from './types.js';
 
 export const activeUsers = defineQuery({
@@ -9,6 +10,6 @@ export const activeUsers = defineQuery({
   minArgs: 0,
   operatorOnly: false,
   handle(hub) {
-    return answer(JSON.stringify(hub.room.usernames()));
+    return andThen(hub.engine.usernames(), (names) => answer(JSON.stringify(names)));
   },
 });

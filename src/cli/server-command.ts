@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
 import { DEFAULT_LIMITS } from '../protocol/rules.js';
 import { startChatServer } from '../server/chat-server.js';
@@ -12,6 +12,19 @@ import {
 import { createLogger } from './logger.js';
 import { hostPort, httpUrl, integerIn, nonEmpty, port, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
+
+function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
+  return value;
+}
+
 import { readTlsFlags } from './tls.js';
 
 interface ServerFlags {
@@ -29,6 +42,7 @@ interface ServerFlags {
   console?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  cluster?: string;
 }
 
 export function serverCommand(): Command {
@@ -87,6 +101,11 @@ export function serverCommand(): Command {
         .argParser(integerIn(1, 10_000_000, 'the history size')),
     )
     .addOption(new Option('--console', 'read operator commands from standard input even when it is not a terminal'))
+    .addOption(
+      new Option('--cluster <url>', 'redis://HOST:PORT[/DB]: run as one node of a server whose state is in that Redis')
+        .env('C2_CLUSTER')
+        .argParser(redisUrl),
+    )
     .addOption(new Option('--no-console', 'no operator console, even on a terminal').env('C2_NO_CONSOLE'))
     .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM): serve wss:// and https://').env('C2_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('C2_TLS_KEY'))
@@ -105,6 +124,7 @@ export function serverCommand(): Command {
           opPassword: flags.opPassword,
           historySize: flags.historySize,
           tls,
+          ...(flags.cluster ? { cluster: flags.cluster } : {}),
           ...(flags.listing
             ? {
                 listing: {

@@ -15,6 +15,10 @@ export const msg: Command = {
     const problem = validateMessageText(text, hub.options.limits.messageMaxLength);
     if (problem) return refuse('bad_message', problem);
     const said = hub.say(conn, text);
-    return said instanceof Promise ? said.then(() => undefined) : undefined;
+    if (!(said instanceof Promise)) return undefined;
+    return said.then(
+      () => undefined,
+      () => refuse('unavailable', 'the server could not store your message: it was not sent'),
+    );
   },
 };

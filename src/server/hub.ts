@@ -385,6 +385,15 @@ export class ChatHub implements EngineHost {
     holder.ws.close(CloseCode.policy, 'banned');
   }
 
+  /** EngineHost: users whose seats the cluster has taken back; their clients reconnect. */
+  evicted(conns: readonly Connection[]): void {
+    for (const conn of conns) {
+      if (!conn.open) continue;
+      conn.ws.terminate();
+      this.leave(conn, 'lost_connection');
+    }
+  }
+
   unban(rawName: string): Maybe<Outcome> {
     const username = normalizeUsername(rawName);
     return andThen(this.engine.unban(nameIdentity(username)), (removed): Outcome => {

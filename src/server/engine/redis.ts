@@ -28,6 +28,11 @@ export function clusterKeys(id: number) {
     history: `${p}history`,
     /** stream: the one order of messages and notices that every node reads */
     events: `${p}events`,
+    /** set: the nodes that may hold seats */
+    nodes: `${p}nodes`,
+    /** string with expiry: a node's lease, renewed while it lives */
+    lease: (node: string) => `${p}node:${node}`,
+    leasePrefix: `${p}node:`,
   };
 }
 
@@ -155,7 +160,54 @@ local i = from - first
 return {1, redis.call('LRANGE', KEYS[2], i, i + tonumber(ARGV[2]) - 1)}
 `;
 
-type ScriptName = 'init' | 'snapshot' | 'append' | 'seat' | 'leave' | 'ban' | 'users' | 'after';
+/**
+ * A node's lease, renewed: 'reaped' when the node had already been declared dead (its users
+ * were announced gone and their seats freed). KEYS: nodes lease; ARGV: node ttlMs first
+ */
+const RENEW = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
+  if ARGV[3] ~= '1' then return 'reaped' end
+  redis.call('SADD', KEYS[1], ARGV[1])
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+  return 'new'
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 'expired' end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+return 'ok'
+`;
+
+/**
+ * The nodes whose lease has expired: each of their users is announced gone
+ * (lost_connection, by no node in particular: every node tells its members) and its seat
+ * freed. Atomic, so one node does it once. KEYS: nodes names order events; ARGV: leasePrefix streamMax
+ */
+const REAP = `
+local dead = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. node) == 0 then dead[node .. ' '] = true; redis.call('SREM', KEYS[1], node) end
+end
+if next(dead) == nil then return 0 end
+local freed = 0
+local keys = redis.call('ZRANGE', KEYS[3], 0, -1)
+for _, key in ipairs(keys) do
+  local held = redis.call('HGET', KEYS[2], key)
+  if held then
+    local a = string.find(held, ' ', 1, true)
+    if dead[string.sub(held, 1, a)] then
+      local b = string.find(held, ' ', a + 1, true)
+      redis.call('HDEL', KEYS[2], key)
+      redis.call('ZREM', KEYS[3], key)
+      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 't', 'd', 'r', 'lost_connection', 'u', string.sub(held, b + 1), 'o', '')
+      freed = freed + 1
+    end
+  else
+    redis.call('ZREM', KEYS[3], key)
+  end
+end
+return freed
+`;
+
+type ScriptName = 'init' | 'snapshot' | 'append' | 'seat' | 'leave' | 'ban' | 'users' | 'after' | 'renew' | 'reap';
 const SCRIPTS: Record<ScriptName, { keys: number; lua: string }> = {
   init: { keys: 1, lua: INIT },
   snapshot: { keys: 3, lua: SNAPSHOT },
@@ -165,7 +217,14 @@ const SCRIPTS: Record<ScriptName, { keys: number; lua: string }> = {
   ban: { keys: 4, lua: BAN },
   users: { keys: 2, lua: USERS },
   after: { keys: 2, lua: AFTER },
+  renew: { keys: 2, lua: RENEW },
+  reap: { keys: 4, lua: REAP },
 };
+
+/** A node's lease lasts this long unless renewed (contract §11: a dead node's users are announced within 10 s). */
+export const LEASE_MS = 6_000;
+/** Leases are renewed, and expired ones reaped, this often. */
+export const LEASE_RENEW_MS = 2_000;
 
 type Scripted = Redis & Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
 
@@ -244,6 +303,7 @@ export class RedisEngine implements RoomEngine {
   private readonly seated = new Map<number, Connection>();
   private closed = false;
   private reading: Promise<void> | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   private constructor(private readonly options: RedisEngineOptions) {
@@ -301,6 +361,7 @@ export class RedisEngine implements RoomEngine {
         );
       }
       engine.epoch = epoch;
+      await engine.renewLease(true);
       await engine.takePosition();
       return engine;
     } catch (err) {
@@ -330,7 +391,43 @@ export class RedisEngine implements RoomEngine {
   bind(host: EngineHost): this {
     this.host = host;
     this.reading = this.readLoop();
+    this.leaseTimer = setInterval(() => void this.tendLeases(), LEASE_RENEW_MS);
+    this.leaseTimer.unref();
     return this;
+  }
+
+  // ---- leases ----------------------------------------------------------------------------
+
+  /** Renews this node's lease; false when the node had been declared dead meanwhile. */
+  private async renewLease(first = false): Promise<boolean> {
+    const k = this.keys;
+    const state = await this.cmd.renew(k.nodes, k.lease(this.nodeId), this.nodeId, LEASE_MS, first ? '1' : '0');
+    return state !== 'reaped' && state !== 'expired';
+  }
+
+  /** Every LEASE_RENEW_MS: this node's lease renewed, and the dead nodes' users announced gone. */
+  private async tendLeases(): Promise<void> {
+    if (this.closed) return;
+    const k = this.keys;
+    try {
+      if (!(await this.renewLease())) {
+        // Cut off from Redis longer than the lease: the others have announced this node's
+        // users gone and freed their names. Its sockets are closed (their clients reconnect
+        // and resume) and it starts again as a new node.
+        this.log.error('this node was out of the cluster longer than its lease: its users are disconnected');
+        const gone = [...this.seated.values()];
+        this.seated.clear();
+        this.host.evicted(gone);
+        // Its own seats, if nobody has freed them yet, then a fresh lease.
+        await this.cmd.reap(k.nodes, k.names, k.order, k.events, k.leasePrefix, STREAM_MAX);
+        await this.renewLease(true);
+      }
+      const freed = (await this.cmd.reap(k.nodes, k.names, k.order, k.events, k.leasePrefix, STREAM_MAX)) as number;
+      if (freed > 0)
+        this.log.info({ users: freed }, 'a node stopped renewing its lease: its users were announced gone');
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'lease renewal failed');
+    }
   }
 
   // ---- the stream ------------------------------------------------------------------------
@@ -577,6 +674,7 @@ export class RedisEngine implements RoomEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.leaseTimer);
     // This node's users leave the cluster's list (their sockets were closed with 1001).
     const k = this.keys;
     const leaving = [...this.seated.values()];
@@ -596,6 +694,8 @@ export class RedisEngine implements RoomEngine {
         ),
       ),
     );
+    await this.cmd.srem(k.nodes, this.nodeId).catch(() => {});
+    await this.cmd.del(k.lease(this.nodeId)).catch(() => {});
     this.reader.disconnect();
     await this.reading;
     await this.cmd.quit().catch(() => this.cmd.disconnect());

@@ -51,6 +51,8 @@ export interface EngineHost {
   notice(text: string): void;
   /** A ban of a connected user: everyone told, the holder (when on this node) closed with 1008. */
   banned(username: string, message: string, holder: Connection | undefined): void;
+  /** This node lost these users' seats (the cluster declared it dead): their sockets are closed. */
+  evicted(conns: readonly Connection[]): void;
 }
 
 /**

@@ -171,7 +171,6 @@ if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
   return 'new'
 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return 'expired' end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 return 'ok'
 `;
@@ -304,6 +303,14 @@ export class RedisEngine implements RoomEngine {
   private closed = false;
   private reading: Promise<void> | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
+  /**
+   * Since when this node has been connected to Redis without a break: it declares other
+   * nodes dead only after a whole lease of it, so that after an outage of Redis (when every
+   * lease may have run out) each node first has the time to renew its own.
+   */
+  private connectedSince = Date.now();
+  /** Seats whose release failed (Redis away): released again when it is back. */
+  private unreleased: { key: string; conn: number; reason: string; username: string }[] = [];
   private readonly log: Logger;
 
   private constructor(private readonly options: RedisEngineOptions) {
@@ -328,6 +335,7 @@ export class RedisEngine implements RoomEngine {
       );
     });
     this.cmd.on('ready', () => {
+      this.connectedSince = Date.now();
       if (!down) return;
       down = false;
       this.log.info({ cluster: options.url }, 'the cluster store (Redis) is back');
@@ -402,7 +410,7 @@ export class RedisEngine implements RoomEngine {
   private async renewLease(first = false): Promise<boolean> {
     const k = this.keys;
     const state = await this.cmd.renew(k.nodes, k.lease(this.nodeId), this.nodeId, LEASE_MS, first ? '1' : '0');
-    return state !== 'reaped' && state !== 'expired';
+    return state !== 'reaped';
   }
 
   /** Every LEASE_RENEW_MS: this node's lease renewed, and the dead nodes' users announced gone. */
@@ -422,6 +430,8 @@ export class RedisEngine implements RoomEngine {
         await this.cmd.reap(k.nodes, k.names, k.order, k.events, k.leasePrefix, STREAM_MAX);
         await this.renewLease(true);
       }
+      this.releaseAgain();
+      if (Date.now() - this.connectedSince < LEASE_MS) return;
       const freed = (await this.cmd.reap(k.nodes, k.names, k.order, k.events, k.leasePrefix, STREAM_MAX)) as number;
       if (freed > 0)
         this.log.info({ users: freed }, 'a node stopped renewing its lease: its users were announced gone');
@@ -576,12 +586,23 @@ export class RedisEngine implements RoomEngine {
 
   left(conn: Connection, reason: Exclude<DisconnectReason, 'ban'>): void {
     if (!this.seated.delete(conn.localId)) return;
+    this.release({ key: conn.nameKey, conn: conn.localId, reason, username: conn.username });
+  }
+
+  private release(seat: { key: string; conn: number; reason: string; username: string }): void {
     const k = this.keys;
     this.cmd
-      .leave(k.names, k.order, k.events, conn.nameKey, this.nodeId, conn.localId, reason, conn.username, STREAM_MAX)
-      .catch((err: Error) =>
-        this.log.warn({ err: err.message, user: conn.username }, 'could not free a name in the cluster'),
-      );
+      .leave(k.names, k.order, k.events, seat.key, this.nodeId, seat.conn, seat.reason, seat.username, STREAM_MAX)
+      .catch((err: Error) => {
+        this.log.warn({ err: err.message, user: seat.username }, 'could not free a name in the cluster: trying again');
+        if (this.unreleased.length < 100_000) this.unreleased.push(seat);
+      });
+  }
+
+  private releaseAgain(): void {
+    const seats = this.unreleased;
+    this.unreleased = [];
+    for (const seat of seats) this.release(seat);
   }
 
   async userCount(): Promise<number> {

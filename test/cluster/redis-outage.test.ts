@@ -89,3 +89,40 @@ describe('Redis goes away', () => {
     expect(await carol.next()).toBe('c2/ACKNOWLEDGE Cluster');
   }, 40_000);
 });
+
+describe('Redis restarted empty', () => {
+  it('a new epoch: users are disconnected, come back, and are told some messages could not be restored', async () => {
+    const empty = await startTestRedis();
+    try {
+      const options = { host: '127.0.0.1', port: 0, id: 78, name: 'Cluster', cluster: empty.url };
+      const a = await startChatServer(options);
+      const b = await startChatServer(options);
+      servers.push(a, b);
+      const alice = await join(a.url, 'alice');
+      const bob = await join(b.url, 'bob');
+      await alice.next();
+      bob.send('c2/MSG before');
+      for (const u of [alice, bob]) expect(await u.next()).toBe('c2/MSG bob; before');
+      const old = JSON.parse(await query(alice, 'server_info'));
+
+      await empty.stop();
+      await empty.start();
+      // The nodes find the state gone: their users' seats no longer exist, so they are closed.
+      await alice.waitClose(10_000);
+      await bob.waitClose(10_000);
+      const alice2 = await join(b.url, 'alice');
+      const info = JSON.parse(await query(alice2, 'server_info'));
+      expect(info.epoch).not.toBe(old.epoch);
+      expect(info.lastSeq).toBe(0);
+      const after = JSON.parse(await query(alice2, `history_after; ${old.epoch}; ${old.lastSeq}`));
+      expect(after).toMatchObject({ epoch: info.epoch, recovered: false, messages: [] });
+      const bob2 = await join(a.url, 'bob');
+      await alice2.until((f) => f === 'c2/CONNECT bob');
+      bob2.send('c2/MSG after');
+      for (const u of [alice2, bob2]) expect(await u.until((f) => f.startsWith('c2/MSG'))).toBe('c2/MSG bob; after');
+      expect(JSON.parse(await query(bob2, 'history'))).toMatchObject([{ seq: 1, text: 'after' }]);
+    } finally {
+      await empty.dispose();
+    }
+  }, 40_000);
+});

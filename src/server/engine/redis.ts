@@ -418,6 +418,8 @@ export class RedisEngine implements RoomEngine {
     if (this.closed) return;
     const k = this.keys;
     try {
+      const epoch = await this.cmd.hget(k.meta, 'epoch');
+      if (epoch !== this.epoch) return await this.newEpoch();
       if (!(await this.renewLease())) {
         // Cut off from Redis longer than the lease: the others have announced this node's
         // users gone and freed their names. Its sockets are closed (their clients reconnect
@@ -438,6 +440,33 @@ export class RedisEngine implements RoomEngine {
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'lease renewal failed');
     }
+  }
+
+  /**
+   * Redis lost the cluster's state (restarted without its data, or flushed): a new epoch
+   * (made by whichever node gets there first), the sequence from 1 again. This node's users
+   * held seats that no longer exist: their sockets are closed, and their clients reconnect
+   * and are told that some messages could not be restored (history_after: recovered false).
+   */
+  private async newEpoch(): Promise<void> {
+    const k = this.keys;
+    const [epoch] = (await this.cmd.init(
+      k.meta,
+      this.options.name,
+      this.options.maxUsers,
+      randomBytes(8).toString('hex'),
+    )) as [string];
+    this.log.error(
+      { was: this.epoch, epoch },
+      "the cluster store lost its data: a new epoch, this node's users are disconnected",
+    );
+    const gone = [...this.seated.values()];
+    this.seated.clear();
+    for (const w of this.waiters.values()) w.reject(new Error('the cluster store lost its data'));
+    this.waiters.clear();
+    this.host.evicted(gone);
+    await this.takePosition();
+    await this.renewLease(true);
   }
 
   // ---- the stream ------------------------------------------------------------------------

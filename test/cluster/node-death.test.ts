@@ -99,3 +99,27 @@ describe('a node dies', () => {
     console.log(`lost_connection announced ${within} ms after the kill`);
   }, 30_000);
 });
+
+describe('c2 server --cluster', () => {
+  it('a node whose name or max users differ from the cluster exits 1 with one line', async () => {
+    const id = 4343;
+    await startNode(id);
+    const args = ['server', '--host', '127.0.0.1', '--port', '0', '--id', String(id), '--cluster', redis.url];
+    const named = runC2([...args, '--name', 'Other', '--data-dir', tempDir(), '--no-console']);
+    procs.push(named);
+    expect(await named.exited(20_000)).toBe(1);
+    expect(named.stderr.filter((l) => l !== '')).toEqual([
+      `c2: cluster ${id} is named "Cluster", not "Other": start every node with the same --name`,
+    ]);
+    const bigger = runC2([...args, '--name', 'Cluster', '--max-users', '9', '--data-dir', tempDir(), '--no-console']);
+    procs.push(bigger);
+    expect(await bigger.exited(20_000)).toBe(1);
+    expect(bigger.stderr.filter((l) => l !== '')).toEqual([
+      `c2: cluster ${id} has --max-users 50, not 9: start every node with the same --max-users`,
+    ]);
+    const bad = runC2(['server', '--id', '1', '--cluster', 'http://x', '--no-console']);
+    procs.push(bad);
+    expect(await bad.exited(20_000)).not.toBe(0);
+    expect(bad.stderr.join('\n')).toMatch(/--cluster.*expected redis:\/\/HOST:PORT\[\/DB\]/);
+  }, 60_000);
+});

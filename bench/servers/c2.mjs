@@ -6,6 +6,8 @@
  *
  * `options` (from `npm run bench -- --c2 option=value`) are given to startChatServer over
  * these: top-level options replace the bench's, `limits` are merged with its limits.
+ * `announceLimit` comes from the scenario (the connections scenario measures joins with
+ * their notices on).
  *
  * C2_BENCH_DIST=<dir> benchmarks another build (a dist/ directory) instead: for trying a
  * change of the server against the same bench before making it.
@@ -14,7 +16,7 @@ import { distUrl, runServer } from './common.mjs';
 
 const { startChatServer } = await import(`${distUrl()}/server/chat-server.js`);
 
-await runServer(async ({ maxUsers = 20_000, options = {} }) => {
+await runServer(async ({ maxUsers = 20_000, announceLimit, options = {} }) => {
   const { limits = {}, ...rest } = options;
   const server = await startChatServer({
     host: '127.0.0.1',
@@ -22,6 +24,8 @@ await runServer(async ({ maxUsers = 20_000, options = {} }) => {
     id: 7,
     name: 'bench',
     maxUsers,
+    // A scenario that measures join notices says so (announceLimit ≥ its users); else the default.
+    ...(announceLimit === undefined ? {} : { announceLimit }),
     ...rest,
     limits: { floodRatePerSecond: 1e9, floodBurst: 1e9, ...limits },
   });

@@ -25,6 +25,7 @@ interface ListingFlags {
   maxFailures: number;
   tlsCert?: string;
   tlsKey?: string;
+  allowSelfSigned?: boolean;
   registerLimit: number;
   authFailureLimit: number;
   corsOrigin: string[];
@@ -98,6 +99,12 @@ export function listingCommand(): Command {
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('C2_TLS_KEY'))
     .addOption(
       new Option(
+        '--allow-self-signed',
+        'accept any certificate when pinging a tls server over wss:// (self-signed, untrusted): tests and private setups only, unsafe for a public listing',
+      ).env('C2_ALLOW_SELF_SIGNED'),
+    )
+    .addOption(
+      new Option(
         '--register-limit <n>',
         'requests that make the listing dial (POST, PUT with a new address) a minute per caller IP; 0: no limit',
       )
@@ -135,6 +142,7 @@ export function listingCommand(): Command {
           checkIntervalMs: flags.checkInterval,
           maxFailures: flags.maxFailures,
           tls,
+          allowSelfSigned: flags.allowSelfSigned ?? false,
           registerRateLimit: { max: flags.registerLimit, windowMs: 60_000 },
           authFailureLimit: { max: flags.authFailureLimit, windowMs: 60_000 },
           corsOrigins: flags.corsOrigin,

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { formatHostPort, parseAddress } from '../listing/address/parse.js';
-import { parseServerId, validateServerName } from '../protocol/rules.js';
+import { type IpRange, parseIpRanges } from '../protocol/ip.js';
+import { normalizeServerName, parseServerId, validateServerName } from '../protocol/rules.js';
 
 /** Argument parsers for commander: each throws a readable InvalidArgumentError. */
 
@@ -50,7 +51,7 @@ export function envBoolean(name: string, value: string | undefined): boolean {
 export function serverName(value: string): string {
   const problem = validateServerName(value);
   if (problem) throw new InvalidArgumentError(`the server name ${problem}.`);
-  return value;
+  return normalizeServerName(value);
 }
 
 /** `host:port` or `[IPv6]:port`, as the listing accepts it. */
@@ -72,4 +73,13 @@ export function httpUrl(value: string): string {
     throw new InvalidArgumentError(`expected an http:// or https:// URL, not ${url.protocol}//.`);
   }
   return url.href.replace(/\/$/, '');
+}
+
+/** `CIDR[,CIDR…]` (single addresses allowed), or `none`. */
+export function ipRanges(value: string): IpRange[] {
+  try {
+    return parseIpRanges(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}: expected CIDR[,CIDR…], for example 127.0.0.0/8,::1.`);
+  }
 }

@@ -1,16 +1,19 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
+import type { IpRange } from '../protocol/ip.js';
 import { DEFAULT_LIMITS } from '../protocol/rules.js';
+import { DEFAULT_CONNECT_RATE, DEFAULT_EXEMPT_IPS, DEFAULT_MAX_PER_IP } from '../server/admission.js';
 import { startChatServer } from '../server/chat-server.js';
 import { attachConsole } from '../server/console.js';
 import {
+  DEFAULT_ANNOUNCE_LIMIT,
   DEFAULT_DATA_DIR,
   DEFAULT_HISTORY_SIZE,
   DEFAULT_LISTING_HEARTBEAT_MS,
   DEFAULT_SERVER_NAME,
 } from '../server/options.js';
 import { createLogger } from './logger.js';
-import { hostPort, httpUrl, integerIn, nonEmpty, port, serverId, serverName } from './parse.js';
+import { hostPort, httpUrl, integerIn, ipRanges, nonEmpty, port, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
 
 function redisUrl(value: string): string {
@@ -33,6 +36,7 @@ interface ServerFlags {
   id?: number;
   name: string;
   maxUsers: number;
+  announceLimit: number;
   dataDir: string;
   listing?: string;
   publicAddress?: string;
@@ -42,6 +46,10 @@ interface ServerFlags {
   console?: boolean;
   tlsCert?: string;
   tlsKey?: string;
+  maxPerIp: number;
+  connectRate: number;
+  exemptIps: IpRange[] | string;
+  trustProxy?: boolean;
   cluster?: string;
 }
 
@@ -73,6 +81,12 @@ export function serverCommand(): Command {
         .argParser(integerIn(1, 1_000_000, 'max users')),
     )
     .addOption(
+      new Option('--announce-limit <n>', 'no join and leave notices while more users than this are connected (0: none)')
+        .env('C2_ANNOUNCE_LIMIT')
+        .default(DEFAULT_ANNOUNCE_LIMIT)
+        .argParser(integerIn(0, 10_000_000, 'the announce limit')),
+    )
+    .addOption(
       new Option('--data-dir <dir>', 'where the server keeps its id, bans, history and listing key')
         .env('C2_DATA_DIR')
         .default(DEFAULT_DATA_DIR),
@@ -100,6 +114,30 @@ export function serverCommand(): Command {
         .default(DEFAULT_HISTORY_SIZE)
         .argParser(integerIn(1, 10_000_000, 'the history size')),
     )
+    .addOption(
+      new Option('--max-per-ip <n>', 'most sockets open at once per remote address (an IPv6 one by its /64), 0: no cap')
+        .env('C2_MAX_PER_IP')
+        .default(DEFAULT_MAX_PER_IP)
+        .argParser(integerIn(0, 1_000_000, 'the sockets per address')),
+    )
+    .addOption(
+      new Option('--connect-rate <n>', 'most WebSocket handshakes a minute per remote address, 0: no limit')
+        .env('C2_CONNECT_RATE')
+        .default(DEFAULT_CONNECT_RATE)
+        .argParser(integerIn(0, 1_000_000, 'the handshakes a minute')),
+    )
+    .addOption(
+      new Option('--exempt-ips <cidrs>', 'addresses the two limits above spare: CIDR[,CIDR…], or none')
+        .env('C2_EXEMPT_IPS')
+        .default(DEFAULT_EXEMPT_IPS)
+        .argParser(ipRanges),
+    )
+    .addOption(
+      new Option(
+        '--trust-proxy',
+        "behind a reverse proxy: the client's address is the last X-Forwarded-For entry (per-address limits, logs, the op throttle)",
+      ).env('C2_TRUST_PROXY'),
+    )
     .addOption(new Option('--console', 'read operator commands from standard input even when it is not a terminal'))
     .addOption(
       new Option('--cluster <url>', 'redis://HOST:PORT[/DB]: run as one node of a server whose state is in that Redis')
@@ -120,9 +158,14 @@ export function serverCommand(): Command {
           id: flags.id,
           name: flags.name,
           maxUsers: flags.maxUsers,
+          announceLimit: flags.announceLimit,
           dataDir: flags.dataDir,
           opPassword: flags.opPassword,
           historySize: flags.historySize,
+          maxPerIp: flags.maxPerIp,
+          connectRate: flags.connectRate,
+          exemptIps: flags.exemptIps,
+          trustProxy: flags.trustProxy ?? false,
           tls,
           ...(flags.cluster ? { cluster: flags.cluster } : {}),
           ...(flags.listing

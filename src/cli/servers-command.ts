@@ -8,6 +8,7 @@ import {
   MAX_PAGE_SIZE,
 } from '../client/listing-client.js';
 import { pingServer } from '../client/node.js';
+import { listedServerUrl } from '../client/server-url.js';
 import { DEFAULT_LISTING_PORT } from '../protocol/address.js';
 import { mapBounded } from './concurrency.js';
 import { httpUrl, integerIn } from './parse.js';
@@ -131,7 +132,8 @@ export function serversCommand(): Command {
       }
       // Only the servers shown are pinged.
       const pings = await mapBounded(servers, flags.concurrency, (s) =>
-        pingServer(s.address, { timeoutMs: flags.timeout, expectedId: s.id }).then(
+        // A tls entry over wss:// (its certificate verified, as any client would).
+        pingServer(listedServerUrl(s) ?? s.address, { timeoutMs: flags.timeout, expectedId: s.id }).then(
           (r) => r.rttMs,
           () => null,
         ),
@@ -158,7 +160,8 @@ export function serversCommand(): Command {
         const ping = pings[i];
         return [
           s.displayName,
-          s.address,
+          // What `c2 chat` takes: a tls entry as its wss:// URL (it speaks nothing else).
+          s.tls ? (listedServerUrl(s) ?? s.address) : s.address,
           `${s.connectedUsers}/${s.maxUsers}`,
           ping === null || ping === undefined ? '—' : `${ping.toFixed(1)} ms`,
         ];

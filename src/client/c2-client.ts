@@ -5,11 +5,14 @@
  * protocol allows (contract §4): no request ids on the wire. Every method that asks the
  * server something returns a promise settled by that request's own response; everything
  * else the server sends becomes an event. With `reconnect`, a lost connection is re-made
- * with exponential backoff and jitter, re-joining under the same name.
+ * with exponential backoff and jitter, re-joining under the same name, and resumed (contract
+ * §10): the messages missed meanwhile are emitted in order (`replayed: true`) before any
+ * newer one, then one `resumed` event says whether all of them could be restored.
  */
 import { backoffDelay, type ResolvedReconnect, resolveReconnect } from './backoff.js';
 import { TypedEmitter } from './emitter.js';
 import { C2Error } from './errors.js';
+import type { SeqPosition } from './resume.js';
 import { checkServerUrl } from './server-url.js';
 import { Session, type SessionConfig, type SessionEnd } from './session.js';
 import type {
@@ -45,6 +48,10 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped by connect and disconnect, so that a stale reconnect attempt stands down. */
   private generation = 0;
+  /** Where the last connection ended in the server's message sequence: what a reconnect resumes from. */
+  private seqPosition: SeqPosition | null = null;
+  /** When the last connection was lost. */
+  private lostAt = 0;
 
   constructor(options: C2ClientOptions = {}) {
     super();
@@ -69,6 +76,14 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
 
   get url(): string {
     return this.serverUrl;
+  }
+
+  /**
+   * The epoch of the server's message sequence and the seq of the last message emitted
+   * (contract §10); null before the first connection is placed, or when the server has no sequence.
+   */
+  get position(): SeqPosition | null {
+    return this.session?.position ?? this.seqPosition;
   }
 
   /** The connected users in join order (ourselves included); empty when not connected. */
@@ -96,9 +111,10 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
     this.name = username;
     this.attempts = 0;
     this.refusals = 0;
+    this.seqPosition = null;
     this.setState({ state: 'connecting' });
     try {
-      const serverName = await this.open(username);
+      const serverName = await this.open(username, false);
       if (generation === this.generation) this.setState({ state: 'connected', serverName });
       return serverName;
     } catch (err) {
@@ -177,24 +193,37 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
     return run(session);
   }
 
-  private async open(username: string): Promise<string> {
+  private async open(username: string, reconnect: boolean): Promise<string> {
     const config: SessionConfig = {
       WebSocket: resolveWebSocket(this.options.WebSocket),
       requestTimeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       maxInFlight: this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
     };
-    const session: Session = new Session(this.serverUrl, username, config, {
-      message: (m) => this.forward(session, 'message', m),
-      join: (e) => this.forward(session, 'join', e),
-      rename: (e) => this.forward(session, 'rename', e),
-      leave: (e) => this.forward(session, 'leave', e),
-      users: (u) => this.forward(session, 'users', u),
-      error: (e) => this.forward(session, 'error', e),
-      ended: (end) => this.onEnded(session, end),
-    });
+    const session: Session = new Session(
+      this.serverUrl,
+      username,
+      config,
+      {
+        message: (m) => this.forward(session, 'message', m),
+        join: (e) => this.forward(session, 'join', e),
+        rename: (e) => this.forward(session, 'rename', e),
+        leave: (e) => this.forward(session, 'leave', e),
+        users: (u) => this.forward(session, 'users', u),
+        resumed: (e) => this.forward(session, 'resumed', e),
+        error: (e) => this.forward(session, 'error', e),
+        ended: (end) => this.onEnded(session, end),
+      },
+      { from: reconnect ? this.seqPosition : null, reconnect, lostAt: this.lostAt },
+    );
     this.session = session;
-    const serverName = await session.start();
+    let serverName: string;
+    try {
+      serverName = await session.start();
+    } finally {
+      // A resume cut short still moved the position on by the messages it emitted.
+      if (this.session === session) this.seqPosition = session.position;
+    }
     this.lastServerName = serverName;
     this.name = session.username;
     return serverName;
@@ -208,6 +237,8 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
     if (session !== this.session) return;
     this.session = null;
     this.name = session.username;
+    this.seqPosition = session.position;
+    this.lostAt = Date.now();
     const willReconnect =
       this.reconnectOptions !== null &&
       this.currentState === 'connected' &&
@@ -240,7 +271,7 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
 
   private async reconnect(generation: number): Promise<void> {
     try {
-      const serverName = await this.open(this.name);
+      const serverName = await this.open(this.name, true);
       if (generation !== this.generation) return;
       this.attempts = 0;
       this.refusals = 0;

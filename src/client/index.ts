@@ -24,6 +24,7 @@ export {
   type PageOptions,
 } from './listing-client.js';
 export { checkPingReply, PingError, type PingErrorCode, type PingOptions, pingC2 } from './ping.js';
-export { checkServerUrl, parseServerUrl, serverUrl } from './server-url.js';
+export { MAX_HELD, type SeqPosition } from './resume.js';
+export { checkServerUrl, listedServerUrl, parseServerUrl, serverUrl } from './server-url.js';
 export type * from './types.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

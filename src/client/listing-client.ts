@@ -12,6 +12,11 @@ export interface ListedServer {
   address: string;
   connectedUsers: number;
   maxUsers: number;
+  /**
+   * The server speaks `wss://` only: connect to `wss://<address>` (`listedServerUrl` in
+   * server-url.ts). False when the listing leaves it out (a listing older than the property).
+   */
+  tls: boolean;
 }
 
 /** The orders of the directory (contract §12): by id (default), name, fewest or most users. */
@@ -52,6 +57,8 @@ export interface ListingProperties {
   address?: string;
   connectedUsers?: number;
   maxUsers?: number;
+  /** The server speaks `wss://` only (the listing pings it over `wss://`). */
+  tls?: boolean;
 }
 
 export class ListingError extends Error {
@@ -155,14 +162,14 @@ export class ListingClient {
     await this.expect(res, 200);
     const body = (await this.json(res)) as { servers?: unknown; next?: unknown };
     if (!Array.isArray(body?.servers)) throw unexpected(res, 'the listing answered without a "servers" array');
-    return { servers: body.servers as ListedServer[], next: body.next };
+    return { servers: (body.servers as ListedServer[]).map(withTls), next: body.next };
   }
 
   /** `GET /servers/<id>`; a server that is not listed is a `ListingError` with status 404. */
   async get(id: number): Promise<ListedServer> {
     const res = await this.request('GET', serverPath(id), { accept: 'application/json' });
     await this.expect(res, 200);
-    return (await this.json(res)) as ListedServer;
+    return withTls((await this.json(res)) as ListedServer);
   }
 
   /** `POST /servers/<id>`: lists a server (the listing pings it first). Resolves with its key. */
@@ -243,6 +250,11 @@ export class ListingClient {
       });
     }
   }
+}
+
+/** `tls` as a boolean: absent (an older listing) or anything but `true` is false. */
+function withTls(server: ListedServer): ListedServer {
+  return server.tls === true || server.tls === false ? server : { ...server, tls: server.tls === true };
 }
 
 /** The query's parameters (only those that filter or order), for a URL. */

@@ -40,8 +40,18 @@ export class NodeC2Client extends C2Client {
 export interface NodePingOptions extends PingOptions {
   /** The largest frame accepted (default 4096 bytes); a larger one aborts. */
   maxBytes?: number;
-  /** For `wss://`: whether to verify the server's certificate (default true). */
+  /**
+   * For `wss://`: whether to verify the server's certificate against the system's CAs
+   * (default true). False accepts a self-signed or otherwise untrusted certificate: for
+   * tests and private setups only.
+   */
   rejectUnauthorized?: boolean;
+  /**
+   * For `wss://` to an IP: the host name to ask for (SNI) and to check the certificate
+   * against, when the address dialled is an IP the name was resolved to (the listing's
+   * verification pins the IP its address policy checked).
+   */
+  servername?: string;
 }
 
 /**
@@ -64,6 +74,7 @@ function wsTransport(options: NodePingOptions): PingTransport {
       followRedirects: false,
       perMessageDeflate: false,
       ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
+      ...(options.servername === undefined ? {} : { servername: options.servername }),
     });
     ws.on('unexpected-response', (req, res) => {
       req.destroy();
@@ -117,8 +128,17 @@ function isNetworkError(err: NodeJS.ErrnoException): boolean {
   return err instanceof AggregateError && err.errors.some((e) => isNetworkError(e as NodeJS.ErrnoException));
 }
 
+/** OpenSSL's verification failures (Node's `err.code`), and the name check's. */
+const CERTIFICATE_CODE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ISSUER/;
+
 function describeSocketError(err: NodeJS.ErrnoException, maxBytes: number): string {
   if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return `sent a frame larger than ${maxBytes} bytes`;
+  if (err.code !== undefined && CERTIFICATE_CODE.test(err.code)) {
+    return `its TLS certificate was not accepted: ${err.message} (${err.code})`;
+  }
+  if (err.code === 'EPROTO' || err.code?.startsWith('ERR_SSL_')) {
+    return `the TLS handshake failed (${err.message.split('\n')[0]})`;
+  }
   if (err.code?.startsWith('HPE_')) return `did not answer with HTTP (${err.message})`;
   if (err instanceof AggregateError && err.message === '') {
     return err.errors.map((e) => (e as Error).message).join('; ');

@@ -5,8 +5,8 @@
  * - `ws://…` or `wss://…` (any case): a URL with a host and no user name or password; its
  *   path and query are kept, a fragment is dropped.
  * - `host:port` or `[IPv6]:port`: exactly a host and an explicit port, nothing else; it is
- *   dialled as `ws://host:port`, or `wss://` when `secure` (a page served over HTTPS may not
- *   open `ws://`).
+ *   dialled as `ws://host:port`, or `wss://` when `secure` (a listing entry with `tls`, or
+ *   a page served over HTTPS, which may not open `ws://`: `listedServerUrl`).
  *
  * The URL comes out in one canonical form (lower-case scheme and host, a default port left
  * out, no `/` after an empty path: `ws://host:port`), so two spellings of one server give
@@ -42,6 +42,17 @@ export function parseServerUrl(address: string, secure = false): ServerUrl {
 export function serverUrl(address: string, secure = false): string | null {
   const parsed = parseServerUrl(address, secure);
   return parsed.ok ? parsed.url : null;
+}
+
+/**
+ * The URL to dial for a listed server (contract §7): `wss://` when the entry has `tls`
+ * (the server speaks `wss://` only), or when `secure` asks for it (a page served over
+ * HTTPS); `ws://` otherwise. Null when the address is not `host:port` (a URL included).
+ */
+export function listedServerUrl(entry: { address: string; tls?: boolean }, secure = false): string | null {
+  // A listed address is host:port: one that names its own scheme is not one to trust.
+  if (ANY_SCHEME.test(entry.address.trim())) return null;
+  return serverUrl(entry.address, secure || entry.tls === true);
 }
 
 /**

@@ -12,11 +12,22 @@ import {
   type ServerMessage,
 } from '../protocol/messages.js';
 import { normalizeUsername } from '../protocol/rules.js';
+import { isAnnouncement } from './entries.js';
 import { C2Error, serverError } from './errors.js';
 import { checkPingReply } from './ping.js';
 import { type Expect, type Pending, RequestQueue } from './request-queue.js';
+import { type Arrival, type ResumeOutput, type ResumeStart, type SeqPosition, SequenceTracker } from './resume.js';
 import { Roster } from './roster.js';
-import type { ChatMessage, JoinEvent, LeaveEvent, LeaveReason, PingResult, RenameEvent } from './types.js';
+import type {
+  ChatMessage,
+  HistoryAfterAnswer,
+  JoinEvent,
+  LeaveEvent,
+  LeaveReason,
+  PingResult,
+  RenameEvent,
+  ResumedEvent,
+} from './types.js';
 import { describeSocketError, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
 export interface SessionConfig {
@@ -42,6 +53,7 @@ export interface SessionHandlers {
   rename(event: RenameEvent): void;
   leave(event: LeaveEvent): void;
   users(users: readonly string[]): void;
+  resumed(event: ResumedEvent): void;
   error(error: C2Error): void;
   ended(end: SessionEnd): void;
 }
@@ -73,6 +85,12 @@ export class Session {
   private started = false;
   private onStartFailed: ((error: C2Error) => void) | undefined;
   private closeWaiters: Array<() => void> = [];
+  /** Where this connection is in the message sequence; the resume after a reconnect. */
+  private readonly tracker: SequenceTracker;
+  /** The last message handed out, for the answer to `send` (its echo). */
+  private lastMessage: ChatMessage | undefined;
+  /** Settled once the connection is placed in the sequence (and a resume's gap filled). */
+  private onPlaced: { resolve(): void; reject(error: C2Error): void } | undefined;
 
   constructor(
     private readonly url: string,
@@ -80,11 +98,21 @@ export class Session {
     public username: string,
     private readonly config: SessionConfig,
     private readonly handlers: SessionHandlers,
+    resume: ResumeStart = { from: null, reconnect: false, lostAt: 0 },
   ) {
+    this.tracker = new SequenceTracker(resume);
     this.queue = new RequestQueue(config.maxInFlight, config.requestTimeoutMs, (p) => this.onTimeout(p));
   }
 
-  /** Opens the socket and joins; resolves with the server's name. Call once. */
+  /** Where to resume from after this connection (contract §10); null when the server has no sequence. */
+  get position(): SeqPosition | null {
+    return this.tracker.position;
+  }
+
+  /**
+   * Opens the socket, joins and places the connection in the message sequence (after a
+   * reconnect: emits the missed messages); resolves with the server's name. Call once.
+   */
   start(): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
@@ -126,9 +154,14 @@ export class Session {
           (m) => this.roster.set(parseUserList(m)),
         );
         listed.catch(noop);
+        const placed = new Promise<void>((resolve, reject) => {
+          this.onPlaced = { resolve, reject };
+        });
+        placed.catch(noop);
+        this.askPosition();
         joined.then(
           () =>
-            listed.then(
+            Promise.all([listed, placed]).then(
               () => {
                 clearTimeout(timer);
                 this.started = true;
@@ -162,8 +195,78 @@ export class Session {
   send(text: string): Promise<ChatMessage> {
     return this.request({ type: 'MSG', text }, 'msg', 'MSG', (m) => {
       if (m.type !== 'MSG') throw outOfOrder('MSG', m);
-      return { username: m.username, text: m.text, own: true, time: this.frameTime };
+      return (
+        this.lastMessage ?? {
+          username: m.username,
+          text: m.text,
+          own: true,
+          server: false,
+          time: this.frameTime,
+          seq: null,
+          replayed: false,
+        }
+      );
     });
+  }
+
+  // ---- the message sequence -------------------------------------------------------------
+
+  /** Pipelined after the join: `history_after` from where the last connection ended, or `server_info`. */
+  private askPosition(): void {
+    const first = this.tracker.firstQuestion;
+    if (first.kind === 'after') this.askAfter(first.epoch, first.after, true);
+    else this.askInfo();
+  }
+
+  // The answers are tracked inside `onAnswer`, as the frame is handled: the messages that
+  // follow it in the same read must count after it, not before (a promise's `then` would run
+  // only after them).
+
+  private askInfo(): void {
+    this.enqueue({ type: 'QUERY', command: 'server_info', args: [] }, 'ack', 'QUERY server_info', (m) => {
+      const info = m.type === 'ACKNOWLEDGE' ? parseJson(m.text) : null;
+      this.track(() => this.tracker.info(isObject(info) ? info : null, Date.now()));
+    }).catch((err: C2Error) => {
+      // Refused (an old server, or a flood refusal): go on without a sequence.
+      if (err.code === 'server') this.track(() => this.tracker.info(null, Date.now()));
+      else this.onPlaced?.reject(err);
+    });
+  }
+
+  private askAfter(epoch: string, after: number, first: boolean): void {
+    this.enqueue(
+      { type: 'QUERY', command: 'history_after', args: [epoch, String(after)] },
+      'ack',
+      'QUERY history_after',
+      (m) => {
+        const answer = m.type === 'ACKNOWLEDGE' ? parseJson(m.text) : null;
+        this.track(() => this.tracker.after(answer as HistoryAfterAnswer, this.username, Date.now(), this.serverName));
+      },
+    ).catch((err: C2Error) => {
+      // Refused: a server without history_after; place the connection with server_info instead.
+      if (err.code === 'server' && first) this.askInfo();
+      else this.onPlaced?.reject(err);
+    });
+  }
+
+  /** Runs a step of the tracker and carries out what it says; a protocol violation ends the connection. */
+  private track(step: () => ResumeOutput[]): void {
+    if (this.phase === 'ended') return;
+    let out: ResumeOutput[];
+    try {
+      out = step();
+    } catch (err) {
+      const error = err instanceof C2Error ? err : new C2Error('protocol', (err as Error).message);
+      this.onPlaced?.reject(error);
+      this.fail(error);
+      return;
+    }
+    for (const o of out) {
+      if (o.kind === 'message') this.handlers.message(o.message);
+      else if (o.kind === 'resumed') this.handlers.resumed(o.event);
+      else this.askAfter(o.epoch, o.after, false);
+    }
+    if (this.tracker.ready) this.onPlaced?.resolve();
   }
 
   rename(name: string): Promise<void> {
@@ -241,13 +344,18 @@ export class Session {
         return this.respond(m, null);
       case 'PING':
         return this.respond(m, 'ping');
-      case 'MSG':
-        if (m.username === this.username && this.phase !== 'joining') {
-          this.handlers.message({ username: m.username, text: m.text, own: true, time: this.frameTime });
-          return this.respond(m, 'msg');
-        }
-        this.handlers.message({ username: m.username, text: m.text, own: false, time: this.frameTime });
+      case 'MSG': {
+        const own = m.username === this.username && this.phase !== 'joining';
+        this.onArrival({
+          username: m.username,
+          text: m.text,
+          own,
+          server: !own && isAnnouncement(m.username, this.serverName),
+          time: this.frameTime,
+        });
+        if (own) return this.respond(m, 'msg');
         return;
+      }
       case 'CONNECT':
         if (this.roster.add(m.username)) this.handlers.users(this.roster.users);
         this.handlers.join({ username: m.username });
@@ -256,6 +364,23 @@ export class Session {
         return this.onUpdate(m.username, m.property, m.value);
       case 'DISCONNECT':
         return this.onDeparture(m.reason as LeaveReason, m.username, m.message);
+    }
+  }
+
+  private onArrival(arrival: Arrival): void {
+    this.lastMessage = undefined;
+    let out: ResumeOutput[];
+    try {
+      out = this.tracker.live(arrival);
+    } catch (err) {
+      this.fail(err as C2Error);
+      return;
+    }
+    for (const o of out) {
+      if (o.kind === 'message') {
+        this.lastMessage = o.message;
+        this.handlers.message(o.message);
+      }
     }
   }
 
@@ -399,6 +524,18 @@ function outOfOrder(what: string, m: ServerMessage): C2Error {
 
 function describe(m: ServerMessage): string {
   return `c2/${m.type}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parseUserList(m: ServerMessage): string[] {

@@ -13,6 +13,8 @@ import type { HistoryEntry, PingResult } from './types.js';
 export interface SlashContext {
   /** Our current username. */
   readonly username: string;
+  /** The server's name (its announcements are sent under it); '' when not known. */
+  readonly serverName?: string;
   rename(name: string): Promise<void>;
   query(command: string, ...args: string[]): Promise<unknown>;
   ping(): Promise<PingResult>;
@@ -48,12 +50,15 @@ export interface SlashCommand {
 
 /** The context of a client built on `C2Client` (or anything shaped like it). */
 export function slashContext(
-  client: Pick<SlashContext, 'username' | 'rename' | 'query' | 'ping'>,
+  client: Pick<SlashContext, 'username' | 'serverName' | 'rename' | 'query' | 'ping'>,
   ui: Pick<SlashContext, 'quit' | 'clear'>,
 ): SlashContext {
   return {
     get username() {
       return client.username;
+    },
+    get serverName() {
+      return client.serverName ?? '';
     },
     rename: (name) => client.rename(name),
     query: (command, ...args) => client.query(command, ...args),
@@ -210,12 +215,15 @@ export interface SlashPresentation {
   help(): NewEntry;
 }
 
-/** A reply as message-pane entries: notices, the history's messages (`me` marks ours), and the client's answer and help. */
-export function toEntries(reply: SlashReply, me: string, show: SlashPresentation): NewEntry[] {
+/**
+ * A reply as message-pane entries: notices, the history's messages (`me` marks ours,
+ * `serverName` the server's announcements), and the client's answer and help.
+ */
+export function toEntries(reply: SlashReply, me: string, show: SlashPresentation, serverName = ''): NewEntry[] {
   const entries: NewEntry[] = [];
   for (const out of reply ?? []) {
     if (out.kind === 'notice') entries.push(notice(out.text));
-    else if (out.kind === 'history') entries.push(...historyEntries(out.messages, me, 'command'));
+    else if (out.kind === 'history') entries.push(...historyEntries(out.messages, me, 'command', serverName));
     else if (out.kind === 'answer') entries.push(show.answer(out.title, out.text));
     else entries.push(show.help());
   }

@@ -8,8 +8,42 @@ export interface ChatMessage {
   text: string;
   /** True for this client's own messages (the server's echo of `send`). */
   own: boolean;
-  /** When it arrived, in ms since the epoch (c2 messages carry no time of their own). */
+  /**
+   * True for the server's own announcements (its operator console's `/say`): sent under the
+   * server's name, which the server keeps from every user (`[name_reserved]`), so a client
+   * can show them in a style no user's message has.
+   */
+  server: boolean;
+  /**
+   * When it arrived, in ms since the epoch (c2 messages carry no time of their own); for a
+   * replayed message, the server's time of it.
+   */
   time: number;
+  /**
+   * Its place in the server's message sequence (contract §10), or null when the server has
+   * no sequence (a server that predates it).
+   */
+  seq: number | null;
+  /** True when it was missed while disconnected and restored after a reconnect (`history_after`). */
+  replayed: boolean;
+}
+
+/**
+ * After each automatic reconnect, once the messages missed meanwhile have been emitted
+ * (`replayed: true`) and before any newer one.
+ */
+export interface ResumedEvent {
+  /** True when every missed message was restored; false when some are gone for good. */
+  recovered: boolean;
+  /** How many missed messages were restored (emitted with `replayed: true`). */
+  restored: number;
+  /**
+   * When `recovered` is false: the span of the messages that could not be restored, as
+   * well as the client can know it: from when the connection was lost to the time of the
+   * oldest message restored (or the reconnect, when none could be). ms since the epoch.
+   */
+  missedFrom?: number;
+  missedTo?: number;
 }
 
 /** Someone else joined (`c2/CONNECT <username>`). */
@@ -74,6 +108,8 @@ export type C2ClientEvents = {
   error: [C2Error];
   state: [StateEvent];
   close: [CloseEvent];
+  /** After every automatic reconnect: what of the missed messages was restored. */
+  resumed: [ResumedEvent];
 };
 
 /** `c2/QUERY server_info`. */
@@ -82,6 +118,12 @@ export interface ServerInfo {
   name: string;
   connectedUsers: number;
   maxUsers: number;
+  /**
+   * Joins and leaves are not announced while more users than this are connected: the user
+   * list is then loaded a page at a time (`active_users; <offset>; <count>`). Absent from
+   * servers older than this field.
+   */
+  announceLimit?: number;
   version: string;
   /** The epoch of the server's message sequence (contract §10). */
   epoch: string;
@@ -101,6 +143,18 @@ export interface HistoryEntry {
   time: number;
 }
 
+/** `c2/QUERY history_after; <epoch>; <seq>[; <n>]` (contract §10). */
+export interface HistoryAfterAnswer {
+  epoch: string;
+  /** The seq of the last message sent to this connection before the answer. */
+  lastSeq: number;
+  /** False when the epoch is not the current one or the history no longer holds seq + 1. */
+  recovered: boolean;
+  /** True when messages up to lastSeq did not fit: ask again from the last seq received. */
+  more: boolean;
+  messages: HistoryEntry[];
+}
+
 /** One entry of `c2/QUERY help`. */
 export interface QueryHelpEntry {
   name: string;
@@ -115,6 +169,7 @@ export interface QueryAnswers {
   active_users: string[];
   server_info: ServerInfo;
   history: HistoryEntry[];
+  history_after: HistoryAfterAnswer;
   op: string;
   ban: string;
   unban: string;

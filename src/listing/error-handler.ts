@@ -13,6 +13,7 @@ const PROPERTY_RULES: Record<string, string> = {
   address: '"address" must be a string host:port',
   connectedUsers: '"connectedUsers" must be a whole number from 0 to maxUsers',
   maxUsers: '"maxUsers" must be a whole number from 1 to 1000000',
+  tls: '"tls" must be true or false',
 };
 
 interface ValidationIssue {
@@ -37,7 +38,7 @@ function fromValidation(context: string | undefined, issues: ValidationIssue[]):
     const name = String(issue.params.additionalProperty);
     return new ApiError(
       'invalid_property',
-      `unknown property "${name}"; the properties are serverName, address, connectedUsers and maxUsers`,
+      `unknown property "${name}"; the properties are serverName, address, connectedUsers, maxUsers and tls`,
     );
   }
   if (issue.instancePath === '') return new ApiError('invalid_body', 'the body must be a JSON object');

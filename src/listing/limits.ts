@@ -9,19 +9,11 @@
  * A caller is its IP address; an IPv6 caller is its /64 (one subscriber's network), since
  * anyone with one IPv6 address has 2^64 more for free.
  */
-import { canonicalIp, ipv6Groups } from './address/parse.js';
+import { addressKey } from '../protocol/ip.js';
 import { ApiError } from './errors.js';
 
-/** The key a caller's limits are counted under: an IPv4 address, or an IPv6 /64. */
-export function callerKey(ip: string): string {
-  const canonical = canonicalIp(ip) ?? ip;
-  const groups = canonical.includes(':') ? ipv6Groups(canonical) : null;
-  if (groups === null) return canonical;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toString(16))
-    .join(':')}::/64`;
-}
+/** The key a caller's limits are counted under: an IPv4 address, or an IPv6 /64 (shared with the chat server). */
+export const callerKey: (ip: string) => string = addressKey;
 
 export interface WindowLimit {
   /** Events per window; 0 means no limit. */

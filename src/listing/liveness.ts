@@ -116,7 +116,7 @@ export class LivenessChecker {
       const hp = parseAddress(check.address);
       if (hp === null) throw new Error(`the stored address "${check.address}" is malformed`);
       const target = await policy.check(hp);
-      await verify(target, check.id, this.abort.signal);
+      await verify({ ...target, tls: check.tls }, check.id, this.abort.signal);
     } catch (err) {
       // The log gets what really happened (the caller of a route only a plain reason).
       failure = err instanceof ApiError ? (err.detail ?? err.message) : (err as Error).message;

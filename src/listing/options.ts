@@ -16,6 +16,11 @@ export interface ListingOptions {
   checkIntervalMs?: number;
   maxFailures?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Accept any certificate when pinging a `tls` entry over `wss://` (self-signed, untrusted,
+   * another name): for tests and private setups; unsafe for a public listing (default false).
+   */
+  allowSelfSigned?: boolean;
 
   /** Time bound of one verification ping (default 5000 ms, contract §7). */
   pingTimeoutMs?: number;
@@ -81,6 +86,7 @@ export function resolveListingOptions(options: ListingOptions): ResolvedListingO
     checkIntervalMs: options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS,
     maxFailures: options.maxFailures ?? DEFAULT_MAX_FAILURES,
     tls: options.tls,
+    allowSelfSigned: options.allowSelfSigned ?? false,
     pingTimeoutMs: options.pingTimeoutMs ?? 5000,
     pingMaxBytes: options.pingMaxBytes ?? 4096,
     checkConcurrency: options.checkConcurrency ?? 32,

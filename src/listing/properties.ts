@@ -2,7 +2,7 @@
  * The property rules of contract §7 that the JSON schema cannot state, and the merging
  * of a request's properties with defaults (POST) or the stored values (PUT).
  */
-import { validateServerName } from '../protocol/rules.js';
+import { normalizeServerName, validateServerName } from '../protocol/rules.js';
 import { type HostPort, isNumericHost, parseAddress } from './address/parse.js';
 import { ApiError } from './errors.js';
 import { DEFAULT_MAX_USERS, DEFAULT_SERVER_NAME, MAX_MAX_USERS, type ServerProperties } from './schemas.js';
@@ -14,7 +14,7 @@ function invalid(message: string): ApiError {
 export function checkServerName(name: string): string {
   const problem = validateServerName(name);
   if (problem) throw invalid(`"serverName" ${problem}`);
-  return name;
+  return normalizeServerName(name);
 }
 
 export function checkAddressSyntax(text: string): HostPort {
@@ -39,10 +39,15 @@ export function checkUserCounts(connectedUsers: number, maxUsers: number): void 
 }
 
 /** The entry a POST describes: the body's properties, defaults for the rest (address aside). */
-export function withDefaults(body: ServerProperties): { serverName: string; connectedUsers: number; maxUsers: number } {
+export function withDefaults(body: ServerProperties): {
+  serverName: string;
+  connectedUsers: number;
+  maxUsers: number;
+  tls: boolean;
+} {
   const serverName = checkServerName(body.serverName ?? DEFAULT_SERVER_NAME);
   const maxUsers = body.maxUsers ?? DEFAULT_MAX_USERS;
   const connectedUsers = body.connectedUsers ?? 0;
   checkUserCounts(connectedUsers, maxUsers);
-  return { serverName, connectedUsers, maxUsers };
+  return { serverName, connectedUsers, maxUsers, tls: body.tls ?? false };
 }

@@ -34,6 +34,11 @@ const address = Type.String({
 });
 const connectedUsers = Type.Integer({ minimum: 0, maximum: MAX_MAX_USERS, description: '0 … maxUsers' });
 const maxUsers = Type.Integer({ minimum: 1, maximum: MAX_MAX_USERS, description: '1 … 1,000,000' });
+const tls = Type.Boolean({
+  description:
+    'The server speaks `wss://` only (TLS): the listing pings it with `wss://` (verifying its certificate) and clients connect with `wss://`. Default false',
+  examples: [false],
+});
 
 /** The properties a POST or PUT may set; every one is optional. */
 export const ServerProperties = Type.Object(
@@ -42,6 +47,7 @@ export const ServerProperties = Type.Object(
     address: Type.Optional(address),
     connectedUsers: Type.Optional(connectedUsers),
     maxUsers: Type.Optional(maxUsers),
+    tls: Type.Optional(tls),
   },
   { additionalProperties: false, description: 'Properties to set; unknown properties are refused' },
 );
@@ -54,6 +60,7 @@ export const ServerEntry = Type.Object(
     address: Type.String(),
     connectedUsers: Type.Integer(),
     maxUsers: Type.Integer(),
+    tls: Type.Boolean({ description: 'Connect with `wss://` (true) or `ws://` (false)' }),
   },
   { description: 'A listed server' },
 );

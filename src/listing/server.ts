@@ -60,7 +60,11 @@ export async function startListingServer(options: ListingOptions = {}, logger?: 
     resolveTimeoutMs: RESOLVE_TIMEOUT_MS,
     ...(resolved.resolve ? { resolve: resolved.resolve } : {}),
   });
-  const verify = createVerifier({ timeoutMs: resolved.pingTimeoutMs, maxBytes: resolved.pingMaxBytes });
+  const verify = createVerifier({
+    timeoutMs: resolved.pingTimeoutMs,
+    maxBytes: resolved.pingMaxBytes,
+    allowSelfSigned: resolved.allowSelfSigned,
+  });
   const authFailures = new FixedWindowLimiter(resolved.authFailureLimit, resolved.now);
   const dials = new DialBudget(
     {

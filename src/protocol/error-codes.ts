@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   unknown_query: 'a QUERY command the server does not have (QUERY help lists them)',
   bad_argument: 'a query argument out of range or malformed (the text says which)',
   too_many_arguments: 'a query that takes no arguments was given some',
+  too_large: 'the answer would pass the answer bound (active_users of a very large room): ask for it a page at a time',
   not_operator: 'an operator-only query from a non-operator',
   op_refused: 'QUERY op refused: no operator password, a wrong one, or too many wrong ones',
   not_banned: 'QUERY unban of a name that is not banned',

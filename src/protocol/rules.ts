@@ -1,3 +1,5 @@
+import { mixedScriptProblem, nameCharacterProblem, normalizeName } from './names.js';
+
 /**
  * Validation rules of contract §5 and the PING timestamp of §4. Pure functions.
  * Each validator returns `null` when the input is acceptable, else a human-readable reason.
@@ -19,15 +21,6 @@ export const DEFAULT_LIMITS = {
 
 /** Control characters: Unicode general category Cc. */
 const CONTROL = /\p{Cc}/u;
-/** Control (Cc), format (Cf), line and paragraph separators (Zl, Zp), lone surrogates (Cs). */
-const FORBIDDEN_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
-/**
- * Characters that render as nothing, or as a blank, without being white space: the
- * default-ignorable code points (variation selectors, the combining grapheme joiner,
- * Hangul fillers…) and the Braille blank. In a name they make an invisible look-alike
- * ("alice" followed by a Hangul filler) or a blank name.
- */
-const INVISIBLE_IN_NAME = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
 /** Control characters other than `\n` and `\t`, and lone surrogates. */
 const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\p{Cs}]/u;
 const WHITE_SPACE = /^\p{White_Space}|\p{White_Space}$/u;
@@ -40,9 +33,12 @@ export function codePointLength(text: string): number {
   return n;
 }
 
-/** NFC form of a username: the form the server stores and announces. */
+/**
+ * The form of a username the server stores and announces: NFC, and each run of space
+ * characters as one ordinary space (names.ts, `normalizeName`).
+ */
 export function normalizeUsername(name: string): string {
-  return name.normalize('NFC');
+  return normalizeName(name);
 }
 
 /**
@@ -55,14 +51,14 @@ export function usernameKey(name: string): string {
   return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
-/** Validates an already NFC-normalised username. */
+/** Validates an already normalised username (`normalizeUsername`). */
 export function validateUsername(name: string, maxLength: number = DEFAULT_LIMITS.usernameMaxLength): string | null {
   const length = codePointLength(name);
   if (length === 0) return 'username is empty';
   if (length > maxLength) return `username is longer than ${maxLength} characters`;
   if (name.includes(';')) return 'username may not contain ";"';
-  if (FORBIDDEN_IN_NAME.test(name)) return 'username may not contain control, format or line-separator characters';
-  if (INVISIBLE_IN_NAME.test(name)) return 'username may not contain invisible characters';
+  const characters = nameCharacterProblem(name);
+  if (characters) return `username ${characters}`;
   if (WHITE_SPACE.test(name)) return 'username may not start or end with white space';
   return null;
 }
@@ -101,17 +97,29 @@ export function containsControl(text: string): boolean {
 
 /**
  * A server name (contract §7 `serverName`): 1–64 code points, no control characters, not
- * only white space. The reason is a predicate ("must be …") for the caller to prefix.
+ * only white space, the character rule of usernames, and no word mixing Latin, Greek and
+ * Cyrillic letters (names.ts). The reason is a
+ * predicate ("must be …") for the caller to prefix. The name is checked as given and then
+ * stored normalised (`normalizeServerName`).
  */
 export function validateServerName(name: string): string | null {
   const length = codePointLength(name);
   if (length < 1 || length > 64) return 'must be 1 to 64 characters';
-  if (/[\p{Cc}\p{Cs}]/u.test(name)) return 'may not contain control characters';
+  if (/[\p{Cc}]/u.test(name)) return 'may not contain control characters';
   // Bidirectional overrides, embeddings, isolates and marks reorder how a list shows the
   // name and the text after it ("Trojan Source"); no server name needs them.
   if (/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u.test(name)) {
     return 'may not contain bidirectional formatting characters';
   }
   if (ONLY_WHITE_SPACE.test(name)) return 'may not be only white space';
-  return null;
+  const normal = name.normalize('NFC');
+  return nameCharacterProblem(normal) ?? mixedScriptProblem(normal);
+}
+
+/**
+ * The form of a server name that is stored and shown: NFC, each run of space characters as
+ * one ordinary space, no white space at either end. For a name `validateServerName` accepts.
+ */
+export function normalizeServerName(name: string): string {
+  return normalizeName(name).trim();
 }

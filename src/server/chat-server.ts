@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { closeApp } from '../http/close.js';
 import { registerWebClient } from '../http/web-client.js';
 import { bracketHost } from '../protocol/address.js';
+import { Admission, readDescriptorLimit, refusalResponse } from './admission.js';
 import { ClusterMismatch, RedisEngine } from './engine/redis.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface ChatServer {
   readonly store: ServerStore;
   /** The listing registration, when started with `listing`. */
   readonly registrar: ListingRegistrar | undefined;
+  /** Who may open a socket: the per-address limits and the descriptor headroom. */
+  readonly admission: Admission;
   /** The bound port (useful with port 0). */
   readonly port: number;
   /** `ws://host:port` (or `wss://`) as bound. */
@@ -66,7 +69,17 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   }
   const cluster = engine;
   const hub = new ChatHub(resolved, log, cluster ? (host) => cluster.bind(host) : store, options.opPassword);
-  const metrics = createChatMetrics(hub.stats);
+  const admission = new Admission(
+    {
+      maxPerIp: resolved.maxPerIp,
+      connectRatePerMinute: resolved.connectRate,
+      exempt: resolved.exemptIps,
+      trustProxy: resolved.trustProxy,
+      descriptorLimit: options.descriptorLimit ?? readDescriptorLimit(),
+    },
+    log,
+  );
+  const metrics = createChatMetrics(hub.stats, admission);
 
   const app: FastifyInstance = Fastify({
     // Fastify's own per-request and "listening at" lines stay out of the log: one line
@@ -92,13 +105,23 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     clientTracking: false,
   });
 
+  // Every TCP connection counts toward the descriptor headroom, WebSocket or not.
+  app.server.on('connection', (socket: Socket) => admission.trackConnection(socket));
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path !== '/') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, req.socket.remoteAddress ?? 'unknown'));
+    // Decided before the handshake: a refused socket gets a short answer and is closed.
+    const decision = admission.admit(req);
+    if (!decision.ok) {
+      socket.once('finish', () => socket.destroy());
+      socket.end(refusalResponse(decision));
+      return;
+    }
+    socket.once('close', () => admission.release(decision.key));
+    wss.handleUpgrade(req, socket, head, (ws) => hub.attach(ws, decision.address));
   });
 
   try {
@@ -109,10 +132,21 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     throw err;
   }
   const { port } = app.server.address() as AddressInfo;
+  admission.start();
   hub.start();
   const url = `${options.tls ? 'wss' : 'ws'}://${bracketHost(resolved.host)}:${port}`;
   log.info(
-    { url, id: resolved.id, name: resolved.name, maxUsers: resolved.maxUsers },
+    {
+      url,
+      id: resolved.id,
+      name: resolved.name,
+      maxUsers: resolved.maxUsers,
+      maxPerIp: resolved.maxPerIp,
+      connectRate: resolved.connectRate,
+      exemptIps: resolved.exemptIps.map((r) => r.text).join(',') || 'none',
+      trustProxy: resolved.trustProxy,
+      maxSockets: admission.connectionCeiling,
+    },
     `listening on ${url} (id ${resolved.id}, name ${JSON.stringify(resolved.name)})`,
   );
 
@@ -125,6 +159,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
       boundHost: resolved.host,
       port,
       heartbeatMs: options.listing.heartbeatMs ?? DEFAULT_LISTING_HEARTBEAT_MS,
+      tls: options.tls !== undefined,
       store,
       log,
       snapshot: () => ({ serverName: resolved.name, maxUsers: resolved.maxUsers, connectedUsers: hub.room.size }),
@@ -139,6 +174,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     hub,
     store,
     registrar,
+    admission,
     options: resolved,
     port,
     url,

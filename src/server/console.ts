@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { splitName } from '../client/slash.js';
 import { validateMessageText } from '../protocol/rules.js';
 import type { Outcome } from './commands/rules.js';
 import { andThen, type Maybe } from './engine/types.js';
@@ -26,19 +27,20 @@ function splitWord(rest: string): [string, string] {
 const COMMANDS = {
   '/ban': {
     usage: '/ban NAME [message]',
-    description: 'ban a username and disconnect its holder',
+    description: 'ban a username and disconnect its holder ("quote a name" with spaces)',
     run(hub, rest) {
-      const [name, message] = splitWord(rest);
+      // A name is read as the chat clients read it: "quoted" when it has spaces.
+      const [name, message] = splitName(rest.trim());
       if (!name) return 'usage: /ban NAME [message]';
-      return show(hub.ban(name, message.trim() ? message : DEFAULT_BAN_MESSAGE));
+      return show(hub.ban(name, message === '' ? DEFAULT_BAN_MESSAGE : message));
     },
   },
   '/unban': {
     usage: '/unban NAME',
     description: 'lift a ban',
     run(hub, rest) {
-      const name = rest.trim();
-      if (!name) return 'usage: /unban NAME';
+      const [name, extra] = splitName(rest.trim());
+      if (!name || extra !== '') return 'usage: /unban NAME ("quote a name" with spaces)';
       return show(hub.unban(name));
     },
   },

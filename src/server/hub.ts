@@ -64,7 +64,13 @@ export class ChatHub implements EngineHost {
   ) {
     this.engine =
       typeof store === 'function' ? store(this) : new LocalEngine(this, store, options.historySize, options.maxUsers);
-    this.operators = new OperatorGate(opPassword);
+    this.operators = new OperatorGate(opPassword, {
+      onServerThrottle: ({ failures, addresses, waitMs }) =>
+        log.warn(
+          { failures, addresses, waitMs },
+          `operator password: ${failures} wrong in the last minute from ${addresses} address(es): every op attempt now waits (${waitMs / 1000} s, doubling)`,
+        ),
+    });
     this.serverNameKey = nameIdentity(normalizeUsername(options.name));
   }
 
@@ -299,7 +305,7 @@ export class ChatHub implements EngineHost {
     this.room.add(conn);
     this.usersChanged();
     // Queued before the ACKNOWLEDGE, so the joiner is placed after its own announcement.
-    this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
+    if (this.announces()) this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
     this.engine.joined(conn);
     this.acknowledge(conn, this.options.name);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
@@ -364,12 +370,23 @@ export class ChatHub implements EngineHost {
    * Bans a username (case-insensitive, kept across restarts). A connected holder of the name
    * is announced to everyone, themself included, then closed with 1008 (`banned`).
    */
-  ban(rawName: string, message: string): Maybe<Outcome> {
+  ban(rawName: string, message: string, by?: Connection): Maybe<Outcome> {
     const username = normalizeUsername(rawName);
     const problem = validateUsername(username, this.options.limits.usernameMaxLength);
     if (problem) return { ok: false, code: 'bad_username', text: problem };
-    return andThen(this.engine.ban(nameIdentity(username), username, message), (held): Outcome => {
-      this.log.info({ user: username, message }, 'username banned');
+    const key = nameIdentity(username);
+    // The holder's address when it is on this node (the clients' own: X-Forwarded-For behind a trusted proxy).
+    const remote = this.room.get(key)?.remoteAddress;
+    return andThen(this.engine.ban(key, username, message), (held): Outcome => {
+      this.log.info(
+        {
+          user: username,
+          message,
+          remote,
+          by: by === undefined ? 'console' : { user: by.username, remote: by.remoteAddress },
+        },
+        'username banned',
+      );
       return { ok: true, text: `banned "${username}"${held ? ' and disconnected them' : ''}` };
     });
   }
@@ -417,6 +434,14 @@ export class ChatHub implements EngineHost {
     this.log.info({ from: old, to: username }, 'user renamed');
   }
 
+  /**
+   * Whether joins and leaves are announced now: not while more than `--announce-limit`
+   * users are connected (counting the one joining or leaving). Renames and bans always are.
+   */
+  private announces(): boolean {
+    return this.room.size <= this.options.announceLimit;
+  }
+
   private usersChanged(): void {
     this.stats.connectedUsers = this.room.size;
     this.onUsersChanged?.();
@@ -430,9 +455,12 @@ export class ChatHub implements EngineHost {
     const wasConnected = conn.state === 'connected';
     conn.state = 'closed';
     conn.stopRegistration();
-    if (wasConnected && this.room.remove(conn)) {
+    if (wasConnected && this.room.includes(conn)) {
+      // Counted with the one leaving, as a join is counted with the one joining.
+      const announced = this.announces();
+      this.room.remove(conn);
       this.usersChanged();
-      this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
+      if (announced) this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
       this.engine.left(conn, reason);
       this.log.info({ user: conn.username, reason }, 'user left');
     }

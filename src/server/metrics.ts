@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Admission } from './admission.js';
 
 /**
  * Plain counters bumped on the hot path (a property increment, no label hashing);
@@ -33,7 +34,7 @@ function counterFrom(registry: Registry, name: string, help: string, read: () =>
   });
 }
 
-export function createChatMetrics(stats: ChatStats): Registry {
+export function createChatMetrics(stats: ChatStats, admission?: Admission): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'c2_' });
   new Gauge({
@@ -72,6 +73,16 @@ export function createChatMetrics(stats: ChatStats): Registry {
     'Times reading from a connection was paused because it sent frames faster than its budget',
     () => stats.throttled,
   );
+  new Counter({
+    name: 'c2_connections_refused_total',
+    help: 'WebSocket upgrades refused before the handshake, by reason (max_per_ip, connect_rate, descriptors, bad_forwarded_for)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of admission?.refused ?? []) this.inc({ reason }, n);
+    },
+  });
   new Counter({
     name: 'c2_errors_total',
     help: 'c2/ERROR replies sent, by reason',

@@ -1,5 +1,7 @@
 import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
+import { type IpRange, parseIpRanges } from '../protocol/ip.js';
 import { DEFAULT_LIMITS } from '../protocol/rules.js';
+import { DEFAULT_CONNECT_RATE, DEFAULT_EXEMPT_IPS, DEFAULT_MAX_PER_IP } from './admission.js';
 
 /** Limits of contract §5, all configurable. */
 export interface ChatLimits {
@@ -37,6 +39,12 @@ export interface ChatServerOptions {
   historySize?: number;
   name?: string;
   maxUsers?: number;
+  /**
+   * While more users than this are connected, join and leave notices are not broadcast
+   * (renames and bans still are): announcing every join to everyone costs n² frames for n
+   * joins. Default 1,000; 0 announces none.
+   */
+  announceLimit?: number;
   limits?: Partial<ChatLimits>;
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Register with a listing server and keep the entry current (contract §8). */
@@ -54,6 +62,16 @@ export interface ChatServerOptions {
   cluster?: string;
   /** Directory of the built web client; a placeholder page is served when it is absent. */
   webRoot?: string;
+  /** Open sockets per remote address (an IPv6 address by its /64), connected or not; 0: no cap (default 16). */
+  maxPerIp?: number;
+  /** WebSocket handshakes a minute per remote address; 0: no limit (default 60). */
+  connectRate?: number;
+  /** Addresses the two limits above do not apply to: ranges, or their text (default loopback, `127.0.0.0/8,::1`; `none`). */
+  exemptIps?: readonly IpRange[] | string;
+  /** Behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
+  trustProxy?: boolean;
+  /** The descriptor limit to keep headroom under (default: the process's soft limit, read at start). */
+  descriptorLimit?: number;
 }
 
 export interface ResolvedChatOptions {
@@ -62,8 +80,13 @@ export interface ResolvedChatOptions {
   id: number;
   name: string;
   maxUsers: number;
+  announceLimit: number;
   historySize: number;
   limits: ChatLimits;
+  maxPerIp: number;
+  connectRate: number;
+  exemptIps: readonly IpRange[];
+  trustProxy: boolean;
 }
 
 export const DEFAULT_SERVER_NAME = 'Chatter Server';
@@ -71,6 +94,8 @@ export const DEFAULT_SERVER_NAME = 'Chatter Server';
 export const DEFAULT_DATA_DIR = './c2-data';
 
 export const DEFAULT_HISTORY_SIZE = 10_000;
+/** Join and leave notices stop while more users than this are connected (`--announce-limit`). */
+export const DEFAULT_ANNOUNCE_LIMIT = 1000;
 /** The most messages one `history` query returns (contract §6). */
 export const HISTORY_QUERY_MAX = 500;
 
@@ -83,7 +108,15 @@ export function resolveChatOptions(options: ChatServerOptions, id: number): Reso
     id,
     name: options.name ?? DEFAULT_SERVER_NAME,
     maxUsers: options.maxUsers ?? DEFAULT_LIMITS.maxUsers,
+    announceLimit: options.announceLimit ?? DEFAULT_ANNOUNCE_LIMIT,
     historySize: options.historySize ?? DEFAULT_HISTORY_SIZE,
+    maxPerIp: options.maxPerIp ?? DEFAULT_MAX_PER_IP,
+    connectRate: options.connectRate ?? DEFAULT_CONNECT_RATE,
+    exemptIps:
+      typeof options.exemptIps === 'string'
+        ? parseIpRanges(options.exemptIps)
+        : (options.exemptIps ?? parseIpRanges(DEFAULT_EXEMPT_IPS)),
+    trustProxy: options.trustProxy ?? false,
     limits: {
       usernameMaxLength: DEFAULT_LIMITS.usernameMaxLength,
       messageMaxLength: DEFAULT_LIMITS.messageMaxLength,

@@ -14,6 +14,11 @@ export class Room {
     return this.members.size;
   }
 
+  /** Whether this connection is a member. */
+  includes(conn: Connection): boolean {
+    return this.members.has(conn);
+  }
+
   has(nameKey: string): boolean {
     return this.byKey.has(nameKey);
   }
@@ -43,9 +48,16 @@ export class Room {
     return true;
   }
 
-  usernames(): string[] {
+  /** The names in join order: all of them, or `count` of them from position `offset`. */
+  usernames(offset = 0, count = Number.POSITIVE_INFINITY): string[] {
     const names: string[] = [];
-    for (const conn of this.members) names.push(conn.username);
+    if (count <= 0 || offset >= this.members.size) return names;
+    let i = 0;
+    for (const conn of this.members) {
+      if (i++ < offset) continue;
+      names.push(conn.username);
+      if (names.length >= count) break;
+    }
     return names;
   }
 

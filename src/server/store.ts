@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { DataDirLock } from './data-dir-lock.js';
 
 export interface StoredBan {
   nameKey: string;
@@ -19,12 +20,12 @@ export interface StoredMessage {
 
 /** Schema versions, applied in order; PRAGMA user_version records how far a file is. */
 const MIGRATIONS: string[] = [
-  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE bans (name_key TEXT PRIMARY KEY, username TEXT NOT NULL, message TEXT NOT NULL, banned_at INTEGER NOT NULL);
-   CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL, text TEXT NOT NULL, time INTEGER NOT NULL);`,
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE IF NOT EXISTS bans (name_key TEXT PRIMARY KEY, username TEXT NOT NULL, message TEXT NOT NULL, banned_at INTEGER NOT NULL);
+   CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL, text TEXT NOT NULL, time INTEGER NOT NULL);`,
   // The message sequence's epoch (contract §10): made once, with the store. Existing
   // history keeps its seqs (the AUTOINCREMENT column), so an upgraded server continues them.
-  `INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(8))));`,
+  `INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(8))));`,
 ];
 
 /**
@@ -35,17 +36,30 @@ const MIGRATIONS: string[] = [
  */
 export class ServerStore {
   private readonly db: Database.Database;
+  /** The data directory's lock (none in memory): held from before the database is opened. */
+  private readonly lock: DataDirLock | undefined;
   private readonly stmts;
   private readonly appendTx: (messages: readonly StoredMessage[], trimTo: number) => void;
 
-  /** Opens (creating if needed) `<dataDir>/server.db`, or an in-memory store when dataDir is undefined. */
+  /**
+   * Opens (creating if needed) `<dataDir>/server.db`, or an in-memory store when dataDir is
+   * undefined. Takes the data directory's lock first: throws DataDirInUseError when another
+   * process holds it.
+   */
   constructor(dataDir?: string) {
     if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'server.db'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    this.lock = dataDir === undefined ? undefined : DataDirLock.acquire(dataDir);
+    try {
+      this.db = new Database(dataDir === undefined ? ':memory:' : join(dataDir, 'server.db'));
+      // Set before anything that takes a lock (switching to WAL does).
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate();
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
     this.stmts = {
       getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare(
@@ -77,14 +91,21 @@ export class ServerStore {
     });
   }
 
+  /**
+   * Brings the schema up to date. Each step reads the version and applies the next migration
+   * in one BEGIN IMMEDIATE transaction (the write lock from the start), so two processes
+   * opening one new file at once cannot both apply a step: the second waits, then sees it done.
+   */
   private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] as string);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    const step = this.db.transaction((): boolean => {
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version >= MIGRATIONS.length) return false;
+      this.db.exec(MIGRATIONS[version] as string);
+      this.db.pragma(`user_version = ${version + 1}`);
+      return true;
+    });
+    let applied = true;
+    while (applied) applied = step.immediate();
   }
 
   getMeta(key: string): string | undefined {
@@ -149,5 +170,6 @@ export class ServerStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.lock?.release();
   }
 }

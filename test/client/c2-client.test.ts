@@ -144,6 +144,7 @@ describe('C2Client: requests', () => {
       name: 'Test',
       connectedUsers: 2,
       maxUsers: 50,
+      announceLimit: 1000,
       version: expect.any(String),
       epoch: expect.stringMatching(/^[0-9a-f]{16}$/),
       lastSeq: 2,

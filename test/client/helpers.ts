@@ -9,7 +9,17 @@ export type Recorded = { [E in keyof C2ClientEvents]: C2ClientEvents[E][0][] };
 /** A NodeC2Client whose every event is recorded, disconnected after the test. */
 export function trackedClient(options: C2ClientOptions = {}): { client: NodeC2Client; events: Recorded } {
   const client = new NodeC2Client({ requestTimeoutMs: 5000, connectTimeoutMs: 5000, ...options });
-  const events: Recorded = { message: [], join: [], rename: [], leave: [], users: [], error: [], state: [], close: [] };
+  const events: Recorded = {
+    message: [],
+    join: [],
+    rename: [],
+    leave: [],
+    users: [],
+    error: [],
+    state: [],
+    close: [],
+    resumed: [],
+  };
   for (const name of Object.keys(events) as (keyof Recorded)[]) {
     client.on(name, ((value: unknown) => (events[name] as unknown[]).push(value)) as never);
   }

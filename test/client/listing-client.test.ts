@@ -1,9 +1,13 @@
 /** ListingClient against the real listing server (src/listing) and a real chat server. */
+
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListingClient, ListingError } from '../../src/client/listing-client.js';
+import { listedServerUrl } from '../../src/client/server-url.js';
 import { type ListingServer, startListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import { selfSignedCert } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let listing: ListingServer;
@@ -17,6 +21,8 @@ beforeAll(async () => {
     port: 0,
     db: join(tempDir('c2-listing-client-'), 'listing.db'),
     allowPrivateAddresses: true,
+    // The test's TLS server has a certificate made here.
+    allowSelfSigned: true,
     liveness: false,
     pingTimeoutMs: 2000,
   });
@@ -60,6 +66,7 @@ describe('ListingClient', () => {
       address: address(),
       connectedUsers: 0,
       maxUsers: 20,
+      tls: false,
     });
   });
 
@@ -76,7 +83,7 @@ describe('ListingClient', () => {
     await client.update(4242, key, { connectedUsers: 3, serverName: 'Renamed' });
     statuses.length = 0;
     expect(await client.list()).toEqual([
-      { id: 4242, displayName: 'Renamed', address: address(), connectedUsers: 3, maxUsers: 20 },
+      { id: 4242, displayName: 'Renamed', address: address(), connectedUsers: 3, maxUsers: 20, tls: false },
     ]);
     expect(statuses).toEqual([200]);
   });
@@ -130,6 +137,47 @@ describe('ListingClient', () => {
   });
 });
 
+describe('ListingClient: tls (contract §7)', () => {
+  it('registers a wss://-only server with tls: true, and every read shows it', async () => {
+    const files = selfSignedCert(tempDir('c2-listing-client-tls-'));
+    const secure = await startChatServer({
+      host: '127.0.0.1',
+      port: 0,
+      id: 4343,
+      tls: { cert: readFileSync(files.cert), key: readFileSync(files.key) },
+    });
+    try {
+      const address = `127.0.0.1:${secure.port}`;
+      const key = await client.register(4343, { address, tls: true });
+      const entry = await client.get(4343);
+      expect(entry).toMatchObject({ id: 4343, address, tls: true });
+      expect(listedServerUrl(entry)).toBe(`wss://${address}`);
+      expect((await client.list()).find((s) => s.id === 4343)?.tls).toBe(true);
+      expect((await client.page({ q: address }, { limit: 5 })).servers).toMatchObject([{ id: 4343, tls: true }]);
+      // Switching the entry to ws://: verified, refused (this server speaks wss:// only).
+      const refused = await failure(client.update(4343, key, { tls: false }));
+      expect([refused.status, refused.code]).toEqual([400, 'ping_failed']);
+      await client.remove(4343, key);
+    } finally {
+      await secure.close();
+    }
+  });
+
+  it('an entry from a listing older than the property (no tls) reads as tls: false', async () => {
+    const old = { id: 1, displayName: 'Old', address: '198.51.100.1:5000', connectedUsers: 0, maxUsers: 50 };
+    const answer = (body: unknown) => async () =>
+      new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    const listClient = new ListingClient('http://listing.invalid', { fetch: answer({ servers: [old] }) });
+    expect(await listClient.list()).toEqual([{ ...old, tls: false }]);
+    const getClient = new ListingClient('http://listing.invalid', { fetch: answer(old) });
+    expect(await getClient.get(1)).toEqual({ ...old, tls: false });
+    const oddClient = new ListingClient('http://listing.invalid', {
+      fetch: answer({ servers: [{ ...old, tls: 'yes' }] }),
+    });
+    expect((await oddClient.list())[0]?.tls).toBe(false);
+  });
+});
+
 describe('ListingClient: search, filters, orders and pages (contract §12)', () => {
   const servers = Array.from({ length: 30 }, (_, i) => ({
     id: 100 + i,
@@ -142,7 +190,7 @@ describe('ListingClient: search, filters, orders and pages (contract §12)', () 
   beforeAll(async () => {
     const now = Date.now();
     await listing.store.insertMany(
-      servers.map((s) => ({ ...s, keyHash: 'x', registeredFrom: '198.51.100.1' })),
+      servers.map((s) => ({ ...s, tls: false, keyHash: 'x', registeredFrom: '198.51.100.1' })),
       now,
       now + 3_600_000,
     );

@@ -15,7 +15,10 @@ afterEach(async () => {
   wss = undefined;
 });
 
-/** A server that joins anyone (`c2/ACKNOWLEDGE Fake`, users `["x"]`) and hands later frames to `script`. */
+/**
+ * A server that joins anyone (`c2/ACKNOWLEDGE Fake`, users `["x"]`, an empty sequence) and hands
+ * later frames to `script`.
+ */
 async function scripted(script: (frame: string, ws: WebSocket) => void): Promise<string> {
   wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss?.once('listening', r));
@@ -24,7 +27,10 @@ async function scripted(script: (frame: string, ws: WebSocket) => void): Promise
       const frame = data.toString();
       if (frame.startsWith('c2/CONNECT ')) ws.send('c2/ACKNOWLEDGE Fake');
       else if (frame === 'c2/QUERY active_users') ws.send('c2/ACKNOWLEDGE ["x"]');
-      else script(frame, ws);
+      else if (frame === 'c2/QUERY server_info') ws.send('c2/ACKNOWLEDGE {"epoch":"e1","lastSeq":0}');
+      else if (frame.startsWith('c2/QUERY history_after; e1; 0')) {
+        ws.send('c2/ACKNOWLEDGE {"epoch":"e1","lastSeq":0,"recovered":true,"more":false,"messages":[]}');
+      } else script(frame, ws);
     });
   });
   return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;

@@ -1,8 +1,12 @@
 /** The terminal client's pure parts: line editing, input history, command parsing. */
+import { render } from 'ink-testing-library';
+import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { helpText, PRESENTATION } from '../../src/cli/chat/commands.js';
 import { complete, insert, lineOf, move, textOf, visibleWindow } from '../../src/cli/chat/line-editor.js';
 import { appendEntries } from '../../src/cli/chat/log.js';
+import { MessagePane } from '../../src/cli/chat/message-pane.js';
+import { isAnnouncement } from '../../src/client/entries.js';
 import { findSlashCommand, type SlashContext, toEntries } from '../../src/client/slash-commands.js';
 
 describe('line editor', () => {
@@ -71,5 +75,54 @@ describe('message log', () => {
     for (const text of ['2', '3', '4']) log = appendEntries(log, [{ kind: 'notice', time: 0, text, tone: 'info' }], 3);
     expect(log.map((e) => (e.kind === 'notice' ? e.text : ''))).toEqual(['2', '3', '4']);
     expect(new Set(log.map((e) => e.id)).size).toBe(3);
+  });
+});
+
+/** The text of a frame without its colours. */
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+describe('the server’s announcements', () => {
+  const announcement = {
+    kind: 'message' as const,
+    id: 1,
+    time: Date.now(),
+    username: 'Test',
+    text: 'maintenance at noon',
+    own: false,
+    server: true,
+    source: 'live' as const,
+  };
+  const user = { ...announcement, id: 2, username: 'bob', text: 'hi', server: false };
+
+  it('are marked by the entries: live by the client, and in a history by the server’s name', async () => {
+    const ctx = {
+      username: 'alice',
+      serverName: 'Test',
+      query: async () => [
+        { username: 'Test', text: 'maintenance at noon', time: 1 },
+        { username: 'bob', text: 'hi', time: 2 },
+      ],
+    } as unknown as SlashContext;
+    const history = toEntries(await findSlashCommand('history')?.run(ctx, ''), 'alice', PRESENTATION, 'Test');
+    const messages = history.filter((e) => e.kind === 'message');
+    expect(messages.map((e) => e.server === true)).toEqual([true, false]);
+    expect(isAnnouncement('Test', '')).toBe(false);
+    expect(isAnnouncement('test', 'Test')).toBe(false);
+  });
+
+  it('show as an inverse SERVER badge without <name> brackets, which no user’s message has', () => {
+    const pane = render(createElement(MessagePane, { entries: [announcement, user], height: 2, end: 2, me: 'alice' }));
+    const [first, second] = stripAnsi(pane.lastFrame() ?? '').split('\n');
+    expect(first).toMatch(/^\d\d:\d\d {2}SERVER {2}Test: maintenance at noon$/);
+    expect(second).toMatch(/^\d\d:\d\d <bob> hi$/);
+    // A user named like the server (it cannot be: the server reserves its name) would still get brackets.
+    const impostor = render(
+      createElement(MessagePane, { entries: [{ ...user, username: 'SERVER  Test:' }], height: 1, end: 1, me: 'alice' }),
+    );
+    expect(stripAnsi(impostor.lastFrame() ?? '')).toMatch(/<SERVER {2}Test:> hi$/);
+    pane.unmount();
+    impostor.unmount();
   });
 });

@@ -74,6 +74,7 @@ describeWithChromium('web client with 100,000 servers (Chromium)', () => {
         address: `${addressOf(i)}:${port}`,
         connectedUsers: i % 10 === 0 ? 0 : (i * 13) % maxUsers,
         maxUsers,
+        tls: false,
         keyHash: 'x',
         registeredFrom: '127.0.0.1',
       };

@@ -227,6 +227,30 @@ describeWithChromium('web client (Chromium)', () => {
       .waitFor();
   }, 30_000);
 
+  it('shows the server’s announcements in a style no user’s message has', async () => {
+    const carol = await TestClient.connect(`ws://127.0.0.1:${room.port}`, 'carol');
+    raw.push(carol);
+    carol.send('c2/MSG E2E Room: the server is going down');
+    expect(room.hub.announce('maintenance at noon')).toBeNull();
+    const announced = messages(alice).locator('li.message').filter({ hasText: 'maintenance at noon' });
+    const imitation = messages(alice).locator('li.message').filter({ hasText: 'the server is going down' });
+    await announced.waitFor();
+    await imitation.waitFor();
+    expect(await announced.getAttribute('class')).toMatch(/\bannouncement\b/);
+    expect(await announced.locator('.announcement-badge').textContent()).toBe('Server');
+    expect(await announced.locator('.author').textContent()).toBe('E2E Room');
+    expect(await imitation.getAttribute('class')).not.toMatch(/\bannouncement\b/);
+    expect(await imitation.locator('.announcement-badge').count()).toBe(0);
+    // Drawn differently, not only named differently: a band and a coloured edge.
+    const look = (row: typeof announced) =>
+      row.evaluate('(el) => { const s = getComputedStyle(el); return s.backgroundColor + " | " + s.boxShadow; }');
+    const [band, plain] = await Promise.all([look(announced), look(imitation)]);
+    expect(band).not.toBe(plain);
+    expect(String(band)).not.toMatch(/^rgba\(0, 0, 0, 0\) \| none$/);
+    carol.send('c2/DISCONNECT');
+    await messages(alice).getByText('carol left').waitFor();
+  }, 30_000);
+
   it('keeps up with a busy room: 10,000 messages, a bounded DOM, and sending still answers at once', async () => {
     const flooder = await TestClient.connect(`ws://127.0.0.1:${room.port}`, 'flood');
     raw.push(flooder);

@@ -15,9 +15,16 @@ export interface C2Process {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs `node bin/c2.js …args` as a real process, with JSON logs. Killed when the test file ends. */
-export function runC2(args: string[], env: Record<string, string> = {}): C2Process {
-  const proc = spawn(process.execPath, [C2_BIN, ...args], {
+/**
+ * Runs `node bin/c2.js …args` as a real process, with JSON logs. Killed when the test file
+ * ends. `fileLimit` runs it under `ulimit -n` (through `sh`, which then execs node).
+ */
+export function runC2(args: string[], env: Record<string, string> = {}, fileLimit?: number): C2Process {
+  const [command, argv] =
+    fileLimit === undefined
+      ? [process.execPath, [C2_BIN, ...args]]
+      : ['sh', ['-c', `ulimit -n ${fileLimit} && exec "$0" "$@"`, process.execPath, C2_BIN, ...args]];
+  const proc = spawn(command, argv, {
     env: { ...process.env, C2_LOG_FORMAT: 'json', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

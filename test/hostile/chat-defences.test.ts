@@ -138,9 +138,10 @@ describe('look-alike names', () => {
     op.send('c2/QUERY ban; mallory');
     expect(await op.next()).toBe('c2/ACKNOWLEDGE banned "mallory"');
     const evader = await chat.open();
-    for (const name of ['MALLORY', 'mаllory', 'ma1lory', 'maIlory']) {
+    for (const name of ['MALLORY', 'mаllory', 'ma1lory', 'maIlory', 'mallorỵ', 'mallory\u0331']) {
       evader.send(`c2/CONNECT ${name}`);
-      expect(await evader.next()).toBe(`c2/ERROR [banned] username "${name}" is banned from this server`);
+      const stored = name.normalize('NFC');
+      expect(await evader.next()).toBe(`c2/ERROR [banned] username "${stored}" is banned from this server`);
     }
   });
 
@@ -179,3 +180,70 @@ function encode(text: string, opcode: number): Buffer {
   const payload = Buffer.from(text);
   return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
 }
+
+describe('names a reader cannot tell apart (issue 13, item 5)', () => {
+  /** Not a character, or one that shows as nothing: refused outright. */
+  const REFUSED = [
+    'alice\u{1D159}', // musical null notehead
+    'alice\uE000', // private use
+    'alice\u0378', // unassigned
+    'ali\u200Bce', // zero-width space
+    'alice\uFE0F', // variation selector
+    'alice\u202E', // right-to-left override
+    'alice\u3164', // Hangul filler
+    '\u0323alice', // a mark on nothing
+  ];
+  /** Marks a reader does not see under "alice": the name is alice's. */
+  const ALICE_LOOKALIKES = ['alice\u0323', 'alice\u0331', 'alic\u0327e', 'ali\u0307ce'];
+
+  it('CONNECT: refuses invisible and unassigned characters, and treats marks below as the same name', async () => {
+    chat = await withChatServer({ name: 'Chatter Server' });
+    const alice = await chat.connect('alice');
+    const c = await chat.open();
+    for (const name of REFUSED) {
+      c.send(`c2/CONNECT ${name}`);
+      expect(await c.next(), JSON.stringify(name)).toMatch(/^c2\/ERROR \[bad_username\] username may /);
+    }
+    for (const name of ALICE_LOOKALIKES) {
+      c.send(`c2/CONNECT ${name}`);
+      expect(await c.next(), JSON.stringify(name)).toBe(
+        `c2/ERROR [name_taken] username "${name.normalize('NFC')}" is already taken: it looks like "alice"`,
+      );
+    }
+    // Runs of spaces count as one: the server's own name, spaced out, is still its name.
+    for (const name of ['Chatter  Server', 'Chatter\u00A0\u3000Server']) {
+      c.send(`c2/CONNECT ${name}`);
+      expect(await c.next()).toBe(
+        'c2/ERROR [name_reserved] username "Chatter Server" is reserved: it is the server\'s name, used for its announcements',
+      );
+    }
+    // …and a name with a run of spaces is stored with one.
+    c.send('c2/CONNECT Big   Al');
+    expect(await c.next()).toBe('c2/ACKNOWLEDGE Chatter Server');
+    expect(await alice.next()).toBe('c2/CONNECT Big Al');
+    const d = await chat.open();
+    d.send('c2/CONNECT Big Al');
+    expect(await d.next()).toBe('c2/ERROR [name_taken] username "Big Al" is already taken');
+    expect(chat.server.hub.room.size).toBe(2);
+  });
+
+  it('UPDATE: the same names are refused or taken, and a rename stores one space', async () => {
+    chat = await withChatServer({ name: 'Chatter Server' });
+    const alice = await chat.connect('alice');
+    const bob = await chat.connect('bob');
+    await alice.next(); // bob joined
+    for (const name of REFUSED) {
+      bob.send(`c2/UPDATE username; ${name}`);
+      expect(await bob.next(), JSON.stringify(name)).toMatch(/^c2\/ERROR \[bad_username\] username may /);
+    }
+    for (const name of ALICE_LOOKALIKES) {
+      bob.send(`c2/UPDATE username; ${name}`);
+      expect(await bob.next(), JSON.stringify(name)).toMatch(/^c2\/ERROR \[name_taken\] .*it looks like "alice"$/);
+    }
+    bob.send('c2/UPDATE username; Chatter  Server');
+    expect(await bob.next()).toMatch(/^c2\/ERROR \[name_reserved\] /);
+    bob.send('c2/UPDATE username; bob  the\u2003builder');
+    expect(await bob.next()).toBe('c2/ACKNOWLEDGE bob the builder');
+    expect(await alice.next()).toBe('c2/UPDATE bob; username; bob the builder');
+  });
+});

@@ -45,7 +45,7 @@ describe('c2 server --listing (real processes)', () => {
     const url = listeningUrl(await p.waitFor(/listening on/));
     await p.waitFor(/listing: registered/);
     expect(await listServers(l.url)).toEqual([
-      { id: 41, displayName: 'Proc', address: new URL(url).host, connectedUsers: 0, maxUsers: 50 },
+      { id: 41, displayName: 'Proc', address: new URL(url).host, connectedUsers: 0, maxUsers: 50, tls: false },
     ]);
     p.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
@@ -140,6 +140,7 @@ describe('c2 servers and c2 ping', () => {
           address,
           connectedUsers: i % 3,
           maxUsers: i % 5 === 0 ? 2 : 10,
+          tls: false,
           keyHash: 'x',
           registeredFrom: '127.0.0.1',
         })),

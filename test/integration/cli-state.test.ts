@@ -76,6 +76,26 @@ describe('the operator console on standard input', () => {
     await p.waitFor(/^banned "BOB" and disconnected them$/);
     type('/unban bob');
     await p.waitFor(/^unbanned "bob"$/);
+    // A name with a space, quoted as the chat clients quote it (issue 13, item 8).
+    const bobSmith = await TestClient.connect(url, 'bob smith');
+    await alice.until((f) => f === 'c2/CONNECT bob smith');
+    type('/ban "bob smith" spamming the room');
+    expect(await bobSmith.until((f) => f.startsWith('c2/DISCONNECT'))).toBe(
+      'c2/DISCONNECT ban; bob smith; spamming the room',
+    );
+    await p.waitFor(/^banned "bob smith" and disconnected them$/);
+    const evader = await TestClient.open(url);
+    evader.send('c2/CONNECT Bob Smith');
+    expect(await evader.next()).toMatch(/^c2\/ERROR \[banned\] username "Bob Smith" is banned/);
+    type('/unban "bob smith"');
+    await p.waitFor(/^unbanned "bob smith"$/);
+    evader.send('c2/CONNECT Bob Smith');
+    expect(await evader.until((f) => f.startsWith('c2/ACKNOWLEDGE') || f.startsWith('c2/ERROR'))).toMatch(
+      /^c2\/ACKNOWLEDGE/,
+    );
+    evader.close();
+    type('/unban "bob smith" extra');
+    await p.waitFor(/^usage: \/unban NAME/);
     type('/frobnicate');
     await p.waitFor(/^unknown command "\/frobnicate": \/help lists them$/);
     type('/ban');

@@ -1,7 +1,11 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startChatServer } from '../../src/server/chat-server.js';
 import { type ChatFixture, withChatServer } from '../helpers/chat-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/tmp.js';
+import { TestClient } from '../helpers/ws-client.js';
 
 let chat: ChatFixture;
 afterEach(() => chat.close());
@@ -51,6 +55,54 @@ describe('operators', () => {
     await new Promise((r) => setTimeout(r, 1050));
     again.send('c2/QUERY op; right');
     expect(await again.next()).toBe('c2/ACKNOWLEDGE you are now an operator');
+  });
+
+  it('bounds wrong passwords from many addresses together: past 30 a minute, every address waits, and it is logged once', async () => {
+    const lines: Array<{ level: number; msg: string; failures?: number; addresses?: number }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const server = await startChatServer(
+      { host: '127.0.0.1', port: 0, id: 7, name: 'Test', opPassword: 'right', maxUsers: 100 },
+      pino({ level: 'info' }, sink),
+    );
+    const clients: TestClient[] = [];
+    chat = {
+      close: async () => {
+        for (const c of clients) c.close();
+        await server.close();
+      },
+    } as unknown as ChatFixture;
+    // One guess from each of 40 loopback addresses: none is over its own limit.
+    const answers: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const c = await TestClient.open(`ws://127.0.0.1:${server.port}`, { localAddress: `127.0.0.${i + 2}` });
+      clients.push(c);
+      c.send(`c2/CONNECT guesser${i}`);
+      await c.next();
+      c.send('c2/QUERY op; wrong');
+      answers.push(await c.next());
+    }
+    expect(answers.slice(0, 31)).toEqual(Array(31).fill('c2/ERROR [op_refused] wrong operator password'));
+    for (const a of answers.slice(31)) {
+      expect(a).toMatch(/^c2\/ERROR \[op_refused\] too many wrong passwords on this server: try again in 1 s$/);
+    }
+    // The right password waits too, from an address that never guessed.
+    const operator = await TestClient.open(`ws://127.0.0.1:${server.port}`, { localAddress: '127.0.1.1' });
+    clients.push(operator);
+    operator.send('c2/CONNECT root');
+    await operator.next();
+    operator.send('c2/QUERY op; right');
+    expect(await operator.next()).toMatch(/^c2\/ERROR \[op_refused\] too many wrong passwords on this server/);
+    const warnings = lines.filter((l) => l.level === 40 && /operator password/.test(l.msg));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ failures: 31, addresses: 31 });
+    await new Promise((r) => setTimeout(r, 1050));
+    operator.send('c2/QUERY op; right');
+    expect(await operator.next()).toBe('c2/ACKNOWLEDGE you are now an operator');
   });
 
   it('gives a non-operator ERROR for every operator command', async () => {

@@ -44,6 +44,7 @@ describe('QUERY', () => {
       name: 'Test',
       connectedUsers: 2,
       maxUsers: 20,
+      announceLimit: 1000,
       version: VERSION,
       epoch: chat.server.hub.messages.epoch,
       lastSeq: 0,
@@ -102,10 +103,15 @@ describe('UPDATE username', () => {
 
   it('refuses a query that takes no arguments when given some', async () => {
     const a = await chat.connect('alice');
-    a.send('c2/QUERY active_users; x');
-    expect(await a.next()).toBe('c2/ERROR [too_many_arguments] active_users takes no arguments');
+    a.send('c2/QUERY server_info; x');
+    expect(await a.next()).toBe('c2/ERROR [too_many_arguments] server_info takes no arguments');
+    a.send('c2/QUERY server_info; ');
+    expect(ackJson(await a.next())).toMatchObject({ you: 'alice' });
+    // active_users takes a page (PROTOCOL.md, Large rooms); an empty argument is none.
     a.send('c2/QUERY active_users; ');
     expect(ackJson(await a.next())).toEqual(['alice']);
+    a.send('c2/QUERY active_users; x');
+    expect(await a.next()).toMatch(/^c2\/ERROR \[bad_argument\] active_users needs a whole number offset/);
   });
 
   it('refuses taken names, invalid names and unknown properties', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
@@ -5,6 +6,7 @@ import type { ChatServerOptions } from '../../src/server/options.js';
 import { eventually } from '../helpers/eventually.js';
 import { listServers, startTestListing } from '../helpers/listing.js';
 import { holdPort } from '../helpers/ports.js';
+import { selfSignedCert } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -34,6 +36,37 @@ async function chat(listingUrl: string, options: Partial<ChatServerOptions> = {}
 }
 
 describe('chat server ⇄ listing', () => {
+  it('a server with a TLS certificate registers with tls: true, and the listing pings it over wss://', async () => {
+    const l = await startTestListing({ allowSelfSigned: true });
+    cleanups.push(() => l.close());
+    const files = selfSignedCert(tempDir());
+    const tls = { cert: readFileSync(files.cert), key: readFileSync(files.key) };
+    const c = await chat(l.url, { tls });
+    const [entry] = await eventually(async () => {
+      const s = await listServers(l.url);
+      return s.length > 0 && s;
+    }, 'the entry');
+    expect(entry).toEqual({
+      id: 7,
+      displayName: 'Registered',
+      address: `127.0.0.1:${c.port}`,
+      connectedUsers: 0,
+      maxUsers: 50,
+      tls: true,
+    });
+  });
+
+  it('a TLS server the listing cannot verify stays unlisted', async () => {
+    // No --allow-self-signed: the self-signed certificate is refused.
+    const l = await listing();
+    const files = selfSignedCert(tempDir());
+    const c = await chat(l.url, { tls: { cert: readFileSync(files.cert), key: readFileSync(files.key) } });
+    await eventually(() => (c.registrar?.requests.POST ?? 0) >= 1 && c.registrar?.state === 'unregistered');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.registrar?.state).toBe('unregistered');
+    expect(await listServers(l.url)).toEqual([]);
+  });
+
   it('registers at start with its name, address and counts', async () => {
     const l = await listing();
     const c = await chat(l.url, { maxUsers: 12 });
@@ -47,6 +80,7 @@ describe('chat server ⇄ listing', () => {
       address: `127.0.0.1:${c.port}`,
       connectedUsers: 0,
       maxUsers: 12,
+      tls: false,
     });
     expect(c.registrar?.state).toBe('registered');
   });

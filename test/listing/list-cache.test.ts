@@ -24,6 +24,7 @@ const server = (id: number): PublicServer => ({
   address: `1.2.3.4:${id}`,
   connectedUsers: 0,
   maxUsers: 50,
+  tls: false,
 });
 
 describe('ListCache', () => {

@@ -99,7 +99,7 @@ describe('parseListQuery', () => {
 describe('CursorCodec', () => {
   let now = Date.UTC(2026, 10, 30);
   const codec = new CursorCodec(Buffer.alloc(32, 7), () => now);
-  const server = { id: 42, displayName: 'Café', address: '1.2.3.4:5000', connectedUsers: 3, maxUsers: 9 };
+  const server = { id: 42, displayName: 'Café', address: '1.2.3.4:5000', connectedUsers: 3, maxUsers: 9, tls: false };
   const query = (extra: Partial<ListQuery> = {}): ListQuery => ({ ...WHOLE_LIST, limit: 10, ...extra });
 
   it('the same page made again within the hour has the same cursor (so the same ETag)', () => {

@@ -20,7 +20,7 @@ function memoryStore(count: number) {
     async claimDue(now, leaseUntil, limit) {
       const due = [...entries.values()].filter((e) => e.next <= now).slice(0, limit);
       for (const e of due) e.next = leaseUntil;
-      return due.map(({ id, address, keyHash }) => ({ id, address, keyHash }));
+      return due.map(({ id, address, keyHash }) => ({ id, address, tls: false, keyHash }));
     },
     async recordSuccess(check: DueCheck, _now: number, next: number) {
       results.success++;

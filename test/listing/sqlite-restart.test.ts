@@ -40,7 +40,7 @@ describe('SQLite: data survives a listing restart', () => {
       const after = await http(second.url, '/servers');
       expect(after.json()).toEqual(before.json());
       expect(after.json()).toEqual({
-        servers: [{ id: 901, displayName: 'Kept', address, connectedUsers: 4, maxUsers: 50 }],
+        servers: [{ id: 901, displayName: 'Kept', address, connectedUsers: 4, maxUsers: 50, tls: false }],
       });
       // Same content, same ETag, even from another process lifetime.
       expect(after.headers.etag).toBe(before.headers.etag);

@@ -5,6 +5,15 @@
 // memory at the start and the end. Exit status 0 when nothing was lost, duplicated or
 // reordered and memory stayed flat; 1 otherwise. Runs dist/ (`npm run build` first).
 //
+// The server's heap is watched through the V8 inspector (the server process is started
+// with `--inspect=127.0.0.1:0`, here only: nothing in the product opens an inspector):
+// every --gc-every seconds (default 30) the soak forces a full GC and records the heap in
+// use after it. The last --flat-window minutes (default 40, at most the last two thirds of
+// the run) must be flat within --flat-pct percent (default 1): max − min of those samples
+// at most that share of their minimum. `--snapshot-at M1,M2,…` writes heap snapshots at
+// those minutes into --snapshot-dir (compare two with test/soak/heap-diff.mjs), and
+// `--out FILE` writes the samples as JSON.
+//
 // Who must receive what, exactly:
 // - the 40 steady users, connected before the chat starts and until it ends, receive every
 //   accepted message once, each sender's in the order sent;
@@ -12,19 +21,41 @@
 //   the reference user (a steady user recording the whole broadcast order) saw between the
 //   churner's CONNECT and its DISCONNECT notices.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 const args = process.argv.slice(2);
-const minutesFlag = args.indexOf('--minutes');
-const minutes = minutesFlag === -1 ? 10 : Number(args[minutesFlag + 1]);
-if (!Number.isFinite(minutes) || minutes <= 0) {
-  console.error('usage: soak.mjs [--minutes N]   (N > 0, default 10)');
+function flag(name, fallback) {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+}
+const usage =
+  'usage: soak.mjs [--minutes N] [--gc-every S] [--flat-window M] [--flat-pct P]\n' +
+  '                [--snapshot-at M1,M2,...] [--snapshot-dir DIR] [--out FILE]';
+const minutes = Number(flag('--minutes', '10'));
+const gcEverySeconds = Number(flag('--gc-every', '30'));
+const flatPct = Number(flag('--flat-pct', '1'));
+const flatWindowMinutes = Math.min(Number(flag('--flat-window', '40')), (minutes * 2) / 3);
+const snapshotAt = (flag('--snapshot-at', '') ?? '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map(Number);
+const outFile = flag('--out', undefined);
+if (
+  ![minutes, gcEverySeconds, flatPct, flatWindowMinutes, ...snapshotAt].every((n) => Number.isFinite(n) && n > 0) ||
+  snapshotAt.some((m) => m >= minutes)
+) {
+  console.error(`${usage}\n  (all numbers > 0; snapshot minutes before the end; default 10 minutes)`);
   process.exit(2);
 }
+const snapshotDir =
+  snapshotAt.length > 0
+    ? (flag('--snapshot-dir', undefined) ?? mkdtempSync(join(tmpdir(), 'c2-soak-heap-')))
+    : undefined;
+if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
 
 const STEADY = 40;
 const CHURNERS = 10;
@@ -37,13 +68,48 @@ const dataDir = mkdtempSync(join(tmpdir(), 'c2-soak-'));
 
 const server = spawn(
   process.execPath,
-  [bin, 'server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--no-console', '--max-users', '200'],
-  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, C2_LOG_FORMAT: 'json', C2_LOG_LEVEL: 'info' } },
+  // The inspector (loopback, a free port) lets the soak force GCs and take heap snapshots.
+  [
+    '--inspect=127.0.0.1:0',
+    bin,
+    'server',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--no-console',
+    '--max-users',
+    '200',
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, C2_LOG_FORMAT: 'json', C2_LOG_LEVEL: 'info' } },
 );
 // However the soak ends, the server it started ends with it.
 process.on('exit', () => server.kill('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 let logTail = '';
+const inspectorUrl = new Promise((resolve, reject) => {
+  let errTail = '';
+  server.stderr.on('data', (d) => {
+    const text = d.toString();
+    errTail = (errTail + text).slice(-10_000);
+    const m = /Debugger listening on (ws:\/\/\S+)/.exec(errTail);
+    if (m) resolve(m[1]);
+    // Everything but the inspector's own lines goes on to our standard error.
+    const rest = text
+      .split('\n')
+      .filter(
+        (l) =>
+          l !== '' &&
+          !/^(Debugger listening on|Debugger ending on|For help, see:|Debugger attached|Waiting for the debugger)/.test(
+            l,
+          ),
+      );
+    if (rest.length > 0) process.stderr.write(`${rest.join('\n')}\n`);
+  });
+  setTimeout(() => reject(new Error('the server did not open its inspector in 15 s')), 15_000).unref();
+});
 const url = await new Promise((resolve, reject) => {
   server.stdout.on('data', (d) => {
     logTail = (logTail + d.toString()).slice(-100_000);
@@ -54,6 +120,64 @@ const url = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error('the server did not start in 15 s')), 15_000).unref();
 });
 const httpBase = url.replace(/^ws/, 'http');
+
+/** A minimal Chrome DevTools Protocol client on the server's inspector. */
+class Inspector {
+  constructor(ws) {
+    this.ws = ws;
+    this.nextId = 1;
+    this.calls = new Map();
+    this.listeners = new Map();
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString());
+      if (m.id !== undefined) {
+        const call = this.calls.get(m.id);
+        this.calls.delete(m.id);
+        if (m.error) call?.reject(new Error(`${m.error.message} (${m.error.code})`));
+        else call?.resolve(m.result);
+      } else this.listeners.get(m.method)?.(m.params);
+    });
+  }
+
+  static async open(address) {
+    const ws = new WebSocket(address, { perMessageDeflate: false, maxPayload: 1 << 30 });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    ws.on('error', () => {});
+    return new Inspector(ws);
+  }
+
+  call(method, params = {}) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  /** Full GC, then the V8 heap in use (bytes). */
+  async heapAfterGc() {
+    await this.call('HeapProfiler.collectGarbage');
+    const { usedSize } = await this.call('Runtime.getHeapUsage');
+    return usedSize;
+  }
+
+  /** Writes a .heapsnapshot (which V8 takes after a full GC) to `file`. */
+  async snapshot(file) {
+    const out = createWriteStream(file);
+    this.listeners.set('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => out.write(chunk));
+    await this.call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    this.listeners.delete('HeapProfiler.addHeapSnapshotChunk');
+    await new Promise((resolve, reject) => out.end((err) => (err ? reject(err) : resolve())));
+  }
+
+  close() {
+    this.ws.terminate();
+  }
+}
+const inspector = await Inspector.open(await inspectorUrl);
 
 function rss() {
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
@@ -172,9 +296,17 @@ const churn = async () => {
 const started = Date.now();
 const endAt = started + minutes * 60_000;
 const samples = [];
+/** { at (ms since the start), heap (bytes in use after a forced full GC) } */
+const gcSamples = [];
+const snapshots = [];
 let startRss;
 let startHeap;
-console.log(`soak: ${minutes} minute(s) against ${url} (server pid ${server.pid})`);
+console.log(
+  `soak: ${minutes} minute(s) against ${url} (server pid ${server.pid}); ` +
+    `${STEADY} steady users sending ${(STEADY * 1000) / SEND_EVERY_MS} messages/s in all, ` +
+    `${CHURNERS} churners (one replaced every ${CHURN_EVERY_MS / 1000} s); heap after a forced GC every ${gcEverySeconds} s`,
+);
+if (snapshotDir) console.log(`soak: heap snapshots at minute(s) ${snapshotAt.join(', ')} into ${snapshotDir}`);
 
 const timers = [];
 steady.forEach((user, i) => {
@@ -209,8 +341,44 @@ timers.push(
   }, SAMPLE_EVERY_MS),
 );
 
+// Heap probes run one at a time (a snapshot can take seconds), never overlapping.
+let probing = Promise.resolve();
+const probe = (task) => {
+  probing = probing.then(task).catch((err) => problems.push(`heap probe: ${err}`));
+};
+timers.push(
+  setInterval(
+    () =>
+      probe(async () => {
+        const at = Date.now() - started;
+        const heap = await inspector.heapAfterGc();
+        gcSamples.push({ at, heap });
+        process.stdout.write(
+          `  ${(at / 1000).toFixed(0).padStart(4)} s  heap after forced GC ${mb(heap)} (${heap} B)\n`,
+        );
+      }),
+    gcEverySeconds * 1000,
+  ),
+);
+for (const minute of snapshotAt) {
+  timers.push(
+    setTimeout(
+      () =>
+        probe(async () => {
+          const file = join(snapshotDir, `soak-${String(minute).padStart(3, '0')}min.heapsnapshot`);
+          const t0 = Date.now();
+          await inspector.snapshot(file);
+          snapshots.push(file);
+          process.stdout.write(`  heap snapshot at ${minute} min: ${file} (${Date.now() - t0} ms)\n`);
+        }),
+      minute * 60_000,
+    ),
+  );
+}
+
 await new Promise((resolve) => setTimeout(resolve, endAt - Date.now()));
 for (const t of timers) clearInterval(t);
+await probing;
 await churning;
 await new Promise((resolve) => setTimeout(resolve, 1000)); // the last echoes and broadcasts
 const endRss = rss();
@@ -259,6 +427,7 @@ if (all.length !== counts.accepted)
   problems.push(`the reference saw ${all.length} messages; ${counts.accepted} were accepted`);
 
 for (const user of [...steady, ...active]) user.ws.terminate();
+inspector.close();
 server.kill('SIGTERM');
 const exitCode = await new Promise((resolve) => server.once('exit', (code) => resolve(code)));
 rmSync(dataDir, { recursive: true, force: true });
@@ -267,7 +436,37 @@ if (exitCode !== 0) problems.push(`the server exited with ${exitCode} after SIGT
 const maxRss = Math.max(...samples.map((s) => s.rss), endRss);
 // Flat: the end no more than 20% (and 10 MB) above the start, after the warm-up.
 const flat = startRss !== undefined && endRss <= startRss * 1.2 + 10 * 1024 * 1024;
-if (!flat) problems.push(`server memory grew: ${mb(startRss ?? Number.NaN)} → ${mb(endRss)}`);
+// A heap snapshot costs the server tens of MB of RSS it keeps (the allocator does not give
+// it back): with snapshots, the heap after GC is the measure, not RSS.
+if (!flat && snapshots.length === 0) problems.push(`server memory grew: ${mb(startRss ?? Number.NaN)} → ${mb(endRss)}`);
+
+// The heap after a forced GC over the last flatWindowMinutes: max − min within flatPct % of min.
+const windowFrom = minutes * 60_000 - flatWindowMinutes * 60_000;
+const inWindow = gcSamples.filter((s) => s.at >= windowFrom);
+let heapLine = 'no samples';
+if (inWindow.length >= 2) {
+  const heaps = inWindow.map((s) => s.heap);
+  const lo = Math.min(...heaps);
+  const hi = Math.max(...heaps);
+  const spreadPct = ((hi - lo) / lo) * 100;
+  // Least-squares slope, for the growth rate.
+  const n = inWindow.length;
+  const mx = inWindow.reduce((a, s) => a + s.at, 0) / n;
+  const my = heaps.reduce((a, h) => a + h, 0) / n;
+  const slope =
+    inWindow.reduce((a, s) => a + (s.at - mx) * (s.heap - my), 0) / inWindow.reduce((a, s) => a + (s.at - mx) ** 2, 0); // bytes per ms
+  heapLine =
+    `${n} samples over the last ${flatWindowMinutes.toFixed(1)} min: min ${mb(lo)}, max ${mb(hi)}, ` +
+    `first ${mb(heaps[0])}, last ${mb(heaps[n - 1])}; spread ${spreadPct.toFixed(2)} % (limit ${flatPct} %); ` +
+    `trend ${((slope * 600_000) / 1024).toFixed(1)} KB per 10 min`;
+  if (spreadPct > flatPct) problems.push(`the heap after GC was not flat: ${heapLine}`);
+} else problems.push('too few heap samples after GC to judge the heap (raise --minutes or lower --gc-every)');
+if (outFile) {
+  writeFileSync(
+    outFile,
+    `${JSON.stringify({ minutes, gcEverySeconds, flatWindowMinutes, flatPct, gcSamples, samples, snapshots }, null, 1)}\n`,
+  );
+}
 if (lost > 0) problems.push(`${lost} deliveries lost`);
 if (duplicated > 0) problems.push(`${duplicated} deliveries duplicated`);
 
@@ -278,8 +477,9 @@ soak result after ${((Date.now() - started) / 60_000).toFixed(1)} minute(s):
   messages lost:       ${lost}
   duplicated:          ${duplicated}
   joins / leaves:      ${counts.joins} / ${counts.leaves}
-  server RSS:          start ${mb(startRss ?? Number.NaN)} (after ${(WARM_UP_MS / 1000).toFixed(0)} s), end ${mb(endRss)}, max ${mb(maxRss)}
+  server RSS:          start ${mb(startRss ?? Number.NaN)} (after ${(WARM_UP_MS / 1000).toFixed(0)} s), end ${mb(endRss)}, max ${mb(maxRss)}${snapshots.length > 0 ? ' (not judged: heap snapshots were taken)' : ''}
   server heap used:    start ${mb(startHeap ?? Number.NaN)}, end ${mb(endHeap)}
+  heap after GC:       ${heapLine}
   result:              ${problems.length === 0 ? 'PASS' : 'FAIL'}`);
 for (const p of problems.slice(0, 20)) console.log(`  - ${p}`);
 process.exit(problems.length === 0 ? 0 : 1);

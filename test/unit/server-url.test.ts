@@ -1,7 +1,7 @@
 /** The one rule that turns a server's address into the URL to dial (src/client/server-url.ts). */
 import { describe, expect, it } from 'vitest';
-import { chatUrl } from '../../src/cli/chat-command.js';
-import { checkServerUrl, parseServerUrl, serverUrl } from '../../src/client/server-url.js';
+import { chatTarget, chatUrl } from '../../src/cli/chat-command.js';
+import { checkServerUrl, listedServerUrl, parseServerUrl, serverUrl } from '../../src/client/server-url.js';
 
 describe('serverUrl', () => {
   it('turns host:port, [v6]:port and ws(s):// URLs into one canonical URL', () => {
@@ -58,7 +58,29 @@ describe('checkServerUrl (what C2Client.connect takes)', () => {
   });
 });
 
+describe('listedServerUrl: a listing entry → the URL to dial (contract §7 tls)', () => {
+  it('wss:// for an entry with tls, ws:// otherwise, or wss:// when the page asks for it', () => {
+    expect(listedServerUrl({ address: '127.0.0.1:5000', tls: true })).toBe('wss://127.0.0.1:5000');
+    expect(listedServerUrl({ address: '[2001:db8::1]:443', tls: true })).toBe('wss://[2001:db8::1]');
+    expect(listedServerUrl({ address: 'chat.example.org:5000', tls: false })).toBe('ws://chat.example.org:5000');
+    // An entry from a listing older than the property: no tls, ws://.
+    expect(listedServerUrl({ address: 'chat.example.org:5000' })).toBe('ws://chat.example.org:5000');
+    // A page served over HTTPS may not open ws://: wss:// whatever the entry says.
+    expect(listedServerUrl({ address: 'chat.example.org:5000', tls: false }, true)).toBe('wss://chat.example.org:5000');
+    // The address is host:port, never a URL with its own scheme.
+    expect(listedServerUrl({ address: 'ws://chat.example.org:5000', tls: true })).toBeNull();
+    expect(listedServerUrl({ address: 'nonsense', tls: true })).toBeNull();
+  });
+});
+
 describe('c2 chat <url>', () => {
+  it('a canonical integer is a server id to find in the listing; anything else is an address', () => {
+    expect(chatTarget('1801')).toEqual({ id: 1801 });
+    expect(chatTarget('0')).toEqual({ id: 0 });
+    expect(chatTarget('127.0.0.1:5000')).toEqual({ url: 'ws://127.0.0.1:5000' });
+    expect(() => chatTarget('0042')).toThrow(/not host:port/);
+  });
+
   it('dials what the rule gives, and refuses with its reason', () => {
     expect(chatUrl('127.0.0.1:5000')).toBe('ws://127.0.0.1:5000');
     expect(chatUrl('ws://127.0.0.1:5000')).toBe('ws://127.0.0.1:5000');

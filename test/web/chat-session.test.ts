@@ -61,6 +61,32 @@ describe('ChatSession', () => {
     );
   }
 
+  it('marks the server’s announcements, live and in the history, and nobody else’s', async () => {
+    // A server of its own: the announcements stay out of the others' history.
+    const own = await withChatServer({ name: 'Web Room' });
+    expect(own.server.hub.announce('announced before joining')).toBeNull();
+    const s = session('listener', { url: own.url });
+    expect(await s.connect()).toBe('Web Room');
+    await settled(s, (l) => l.includes('Web Room: announced before joining'), 'the history');
+    const other: TestClient = await own.connect('speaker');
+    other.send('c2/MSG Web Room: not really');
+    await settled(s, (l) => l.includes('speaker: Web Room: not really'), 'the user’s message');
+    expect(own.server.hub.announce('announced live')).toBeNull();
+    await settled(s, (l) => l.includes('Web Room: announced live'), 'the live announcement');
+    const marked = s
+      .getSnapshot()
+      .entries.filter((e) => e.kind === 'message')
+      .filter((e) => e.text.includes('announced') || e.text.includes('not really'))
+      .map((e) => [e.username, e.text, e.kind === 'message' && e.server === true]);
+    expect(marked).toEqual([
+      ['Web Room', 'announced before joining', true],
+      ['speaker', 'Web Room: not really', false],
+      ['Web Room', 'announced live', true],
+    ]);
+    await s.client.disconnect();
+    await own.close();
+  });
+
   it('joins with the history first, then shows messages, joins, renames and departures', async () => {
     const early: TestClient = await chat.connect('early');
     early.send('c2/MSG before anyone; really');
@@ -175,7 +201,7 @@ describe('ChatSession', () => {
     friend.send('c2/MSG while you were away 1');
     friend.send('c2/MSG while you were away 2');
     await friend.until((f) => f.includes('away 2'));
-    await settled(s, (l) => l.some((x) => x.startsWith('[status] Reconnected to Web Room as roamer')), 'the rejoin');
+    await settled(s, (l) => l.includes('[status] Reconnected — 2 missed messages restored'), 'the rejoin');
     friend.send('c2/MSG after the rejoin');
     await settled(s, (l) => l.includes('friend: after the rejoin'), 'a live message');
     await s.client.ping();
@@ -192,7 +218,11 @@ describe('ChatSession', () => {
     expect(all.findIndex((l) => l.startsWith('[error] Connection lost'))).toBeLessThan(
       all.indexOf('friend: while you were away 1'),
     );
-    expect(all).toContain('[status] 2 sent while you were away:');
+    // The missed messages in their place, then the one line.
+    expect(all.indexOf('[status] Reconnected — 2 missed messages restored')).toBe(
+      all.indexOf('friend: while you were away 2') + 1,
+    );
+    expect(all.filter((l) => l.startsWith('[status] Reconnected'))).toHaveLength(1);
     expect(states).toContain('reconnecting');
     expect(s.getSnapshot().status).toBe('connected');
     friend.close();

@@ -88,6 +88,7 @@ function memoryDirectory(count: number) {
     address: `10.0.${i >> 8}.${i & 255}:5000`,
     connectedUsers: i % 7,
     maxUsers: 6,
+    tls: false,
   }));
   const calls: { query: DirectoryQuery; limit: number; cursor: string | null; signal: AbortSignal }[] = [];
   let delayMs = 0;

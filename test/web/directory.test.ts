@@ -17,6 +17,7 @@ const server = (id: number, connectedUsers: number, maxUsers = 50): ListedServer
   address: `10.0.0.${id}:5000`,
   connectedUsers,
   maxUsers,
+  tls: false,
 });
 
 describe('the directory query', () => {

@@ -75,7 +75,7 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
     inOrder(
       Promise.resolve()
         .then(() => command.run(ctx, input.rest))
-        .then((reply) => toEntries(reply, client.username, PRESENTATION)),
+        .then((reply) => toEntries(reply, client.username, PRESENTATION, client.serverName)),
       `/${command.name}`,
     );
   };

@@ -51,6 +51,24 @@ function EntryLine({ entry, me }: { entry: Entry; me: string }) {
       </Box>
     );
   }
+  if (entry.server) {
+    // The server's own announcement: an inverse badge and no <name> brackets, which no
+    // user's message has (a user cannot take the server's name).
+    return (
+      <Box flexShrink={0}>
+        <Text wrap="wrap" dimColor={entry.source !== 'live'}>
+          {time}
+          <Text inverse bold color="yellow">
+            {' SERVER '}
+          </Text>{' '}
+          <Text bold color="yellow">
+            {`${entry.username}:`}
+          </Text>{' '}
+          <Text color="yellow">{entry.text}</Text>
+        </Text>
+      </Box>
+    );
+  }
   const mentioned = !entry.own && me !== '' && entry.text.toLowerCase().includes(me.toLowerCase());
   return (
     <Box flexShrink={0}>

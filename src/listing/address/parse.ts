@@ -5,6 +5,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { formatAddress } from '../../protocol/address.js';
+import { canonicalIp } from '../../protocol/ip.js';
 
 /** The formatting is the protocol's (the chat server writes addresses too). */
 export { bracketHost, formatAddress } from '../../protocol/address.js';
@@ -18,39 +19,11 @@ export interface HostPort {
   port: number;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const PORT = /^[1-9][0-9]{0,4}$/;
 
-export function isIPv4Literal(text: string): boolean {
-  return IPV4.test(text);
-}
-
-/** Canonical text of an IP literal (IPv4 dotted, IPv6 compressed); null if not one. */
-export function canonicalIp(text: string): string | null {
-  if (IPV4.test(text)) return text;
-  if (!isIPv6(text) || text.includes('%')) return null;
-  const v6 = new URL(`http://[${text}]/`).hostname.slice(1, -1);
-  // An IPv4-mapped IPv6 address is that IPv4 address (dual-stack sockets report them).
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-  if (mapped) {
-    const hi = Number.parseInt(mapped[1] as string, 16);
-    const lo = Number.parseInt(mapped[2] as string, 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
-  return v6;
-}
-
-/** The eight 16-bit groups of an IPv6 address; null if it is not one. */
-export function ipv6Groups(text: string): number[] | null {
-  const canonical = canonicalIp(text);
-  if (canonical === null || !canonical.includes(':')) return null;
-  const [head = '', tail] = canonical.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros = new Array<string>(8 - h.length - t.length).fill('0');
-  return [...h, ...zeros, ...t].map((g) => Number.parseInt(g, 16));
-}
+/** The reading of an IP literal is the protocol's (the chat server counts callers by it too). */
+export { canonicalIp, ipv6Groups, isIPv4Literal } from '../../protocol/ip.js';
 
 /**
  * Whether a host reads as a number to an IPv4 parser: its last label is decimal digits, or

@@ -179,6 +179,7 @@ export const readRoutes: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = as
         address: entry.address,
         connectedUsers: entry.connectedUsers,
         maxUsers: entry.maxUsers,
+        tls: entry.tls,
       };
     },
   );

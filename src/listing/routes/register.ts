@@ -40,7 +40,7 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
       schema: {
         summary: 'Register a server',
         description:
-          "Verifies the server with a c2 ping of ws://<address>/ and lists it. The body is optional; missing properties take their defaults (address: the caller's IP, port 5000).",
+          "Verifies the server with a c2 ping of ws://<address>/ (wss://<address>/ when tls is true, verifying its certificate) and lists it. The body is optional; missing properties take their defaults (address: the caller's IP, port 5000).",
         tags: ['servers'],
         params: IdParams,
         body: ServerProperties,
@@ -85,7 +85,7 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
         target = await policy.checkForCaller(hp, callerIp);
         const existing = await store.get(id);
         if (existing !== undefined && !mayReplace(existing, target, callerIp)) throw alreadyListed(id);
-        await verify(target, id);
+        await verify({ ...target, tls: properties.tls }, id);
       } catch (err) {
         refused(err);
         throw err;
@@ -100,6 +100,7 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
         address: target.address,
         connectedUsers: properties.connectedUsers,
         maxUsers: properties.maxUsers,
+        tls: properties.tls,
         keyHash: hashKey(key),
         registeredFrom: callerIp,
       };
@@ -125,8 +126,8 @@ export const registerRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> =
       }
       metrics.registration(outcome);
       log.info(
-        { id, address: target.address, from: callerIp, outcome },
-        `${outcome === 'created' ? 'registered' : 're-registered'} server ${id} at ${target.address}`,
+        { id, address: target.address, tls: properties.tls, from: callerIp, outcome },
+        `${outcome === 'created' ? 'registered' : 're-registered'} server ${id} at ${properties.tls ? 'wss://' : ''}${target.address}`,
       );
       return reply.code(201).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(key);
     },

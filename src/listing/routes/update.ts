@@ -1,11 +1,13 @@
 /**
  * `PUT /servers/<id>`: set some properties (contract §7). Authenticated before the body
  * is looked at; a new address is charged to the caller's dial budget, then must pass the
- * address policy and answer the ping. A successful PUT also counts as a liveness check.
+ * address policy and answer the ping; so must the listed address when `tls` changes (over
+ * the new scheme). A successful PUT also counts as a liveness check.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { canonicalIp, formatHostPort } from '../address/parse.js';
+import { canonicalIp, formatHostPort, type HostPort, parseAddress } from '../address/parse.js';
 import type { ListingContext } from '../context.js';
+import { ApiError } from '../errors.js';
 import { checkAddressSyntax, checkServerName, checkUserCounts } from '../properties.js';
 import { emptyResponse, errorResponse, IdParams, ServerProperties } from '../schemas.js';
 import type { ServerPatch } from '../store/types.js';
@@ -22,7 +24,7 @@ export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
       schema: {
         summary: 'Update a server',
         description:
-          "Sets the given properties; the others keep their values. A new address must be the caller's and answer a c2 ping.",
+          "Sets the given properties; the others keep their values. A new address must be the caller's and answer a c2 ping; a change of tls is verified by a ping over the new scheme.",
         tags: ['servers'],
         params: IdParams,
         security: [{ C2Listing: [] }],
@@ -53,19 +55,27 @@ export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
         if (body.connectedUsers !== undefined) patch.connectedUsers = connectedUsers;
         if (body.maxUsers !== undefined) patch.maxUsers = maxUsers;
       }
-      if (body.address !== undefined) {
+      const tls = body.tls ?? entry.tls;
+      const tlsChanged = tls !== entry.tls;
+      if (body.address !== undefined || tlsChanged) {
         const callerIp = canonicalIp(request.ip) ?? request.ip;
-        const hp = checkAddressSyntax(body.address);
-        if (formatHostPort(hp) === entry.address) {
+        const hp = body.address !== undefined ? checkAddressSyntax(body.address) : storedAddress(entry.address);
+        const moved = body.address !== undefined && formatHostPort(hp) !== entry.address;
+        if (!moved && !tlsChanged) {
           // The same address: checked again (ownership), never dialled.
           await policy.checkForCaller(hp, callerIp);
         } else {
-          // A new address: from here on the request costs lookups and a dial.
+          // A new address, or the same one over another scheme: from here on the request
+          // costs lookups and a dial.
           const dial = takeDial(ctx, request, reply);
           try {
-            const target = await policy.checkForCaller(hp, callerIp);
-            await verify(target, entry.id);
-            patch.address = target.address;
+            // An address named in the body must be the caller's; the listed one is the
+            // entry's already (its key holder may switch it to or from TLS from anywhere).
+            const target =
+              body.address !== undefined ? await policy.checkForCaller(hp, callerIp) : await policy.check(hp);
+            await verify({ ...target, tls }, entry.id);
+            if (moved) patch.address = target.address;
+            if (tlsChanged) patch.tls = tls;
           } finally {
             dial.release();
           }
@@ -78,7 +88,17 @@ export const updateRoute: FastifyPluginAsyncTypebox<{ ctx: ListingContext }> = a
       if (patch.address !== undefined) {
         log.info({ id: entry.id, address: patch.address }, `server ${entry.id} moved to ${patch.address}`);
       }
+      if (patch.tls !== undefined) {
+        log.info({ id: entry.id, tls: patch.tls }, `server ${entry.id} now speaks ${patch.tls ? 'wss://' : 'ws://'}`);
+      }
       return reply.code(200).send();
     },
   );
 };
+
+function storedAddress(address: string): HostPort {
+  const hp = parseAddress(address);
+  if (hp === null)
+    throw new ApiError('invalid_property', `the listed address "${address}" is malformed; give "address"`);
+  return hp;
+}

@@ -49,7 +49,7 @@ export interface SyncReads {
  */
 const SELECTIVE_SEARCH = 1000;
 
-const PUBLIC_COLUMNS = ['id', 'server_name', 'address', 'connected_users', 'max_users'] as const;
+const PUBLIC_COLUMNS = ['id', 'server_name', 'address', 'connected_users', 'max_users', 'tls'] as const;
 
 type PublicRow = Pick<ListingDatabase[typeof SERVERS_TABLE], (typeof PUBLIC_COLUMNS)[number]>;
 
@@ -60,13 +60,28 @@ function toPublic(row: PublicRow): PublicServer {
     address: row.address,
     connectedUsers: Number(row.connected_users),
     maxUsers: Number(row.max_users),
+    tls: Number(row.tls) === 1,
   };
 }
 
 /** The columns of PUBLIC_COLUMNS as an array (better-sqlite3's raw rows), as a server. */
 function fromColumns(row: unknown[]): PublicServer {
-  const [id, displayName, address, connectedUsers, maxUsers] = row as [number, string, string, number, number];
-  return { id: Number(id), displayName, address, connectedUsers: Number(connectedUsers), maxUsers: Number(maxUsers) };
+  const [id, displayName, address, connectedUsers, maxUsers, tls] = row as [
+    number,
+    string,
+    string,
+    number,
+    number,
+    number,
+  ];
+  return {
+    id: Number(id),
+    displayName,
+    address,
+    connectedUsers: Number(connectedUsers),
+    maxUsers: Number(maxUsers),
+    tls: Number(tls) === 1,
+  };
 }
 
 /** What decides a page's SQL text. */
@@ -371,6 +386,7 @@ export class KyselyStore implements ListingStore {
             ...folded,
             ...(patch.connectedUsers === undefined ? {} : { connected_users: patch.connectedUsers }),
             ...(patch.maxUsers === undefined ? {} : { max_users: patch.maxUsers }),
+            ...(patch.tls === undefined ? {} : { tls: patch.tls ? 1 : 0 }),
             ...(publicChange ? { updated_at: now } : {}),
             last_seen_at: now,
             failures: 0,
@@ -424,9 +440,14 @@ export class KyselyStore implements ListingStore {
         // Re-checked on the row itself, so a row another checker just claimed is skipped.
         .where('next_check_at', '<=', now)
         .where('id', 'in', due)
-        .returning(['id', 'address', 'key_hash'])
+        .returning(['id', 'address', 'tls', 'key_hash'])
         .execute();
-      return rows.map((row) => ({ id: Number(row.id), address: row.address, keyHash: row.key_hash }));
+      return rows.map((row) => ({
+        id: Number(row.id),
+        address: row.address,
+        tls: Number(row.tls) === 1,
+        keyHash: row.key_hash,
+      }));
     });
   }
 
@@ -493,6 +514,7 @@ function freshColumns(server: NewServer, now: number, nextCheckAt: number) {
     search: searchText(server.displayName, server.address),
     connected_users: server.connectedUsers,
     max_users: server.maxUsers,
+    tls: server.tls ? 1 : 0,
     key_hash: server.keyHash,
     registered_from: server.registeredFrom,
     created_at: now,

@@ -68,6 +68,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable(STATE_TABLE).dropColumn('cursor_secret').execute();
     },
   },
+
+  /**
+   * Contract §7 (turn 2): `tls`, the server speaks `wss://` only. An integer 0 or 1 on both
+   * stores (SQLite has no boolean; one type keeps the store's code one); every entry listed
+   * before it was pinged with `ws://`, so 0.
+   */
+  '0003_tls': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable(SERVERS_TABLE)
+        .addColumn('tls', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable(SERVERS_TABLE).dropColumn('tls').execute();
+    },
+  },
 };
 
 async function directoryScaleUp(db: Kysely<unknown>): Promise<void> {
@@ -151,16 +168,20 @@ const provider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
 
-/** Brings the database up to the latest schema; throws with the failing migration's error. */
-export async function migrateToLatest(db: Kysely<unknown>, migrationTableSchema?: string): Promise<void> {
-  const migrator = new Migrator({
+/** The listing's migrator (tests use it to make a database of an older schema). */
+export function listingMigrator(db: Kysely<unknown>, migrationTableSchema?: string): Migrator {
+  return new Migrator({
     db,
     provider,
     migrationTableName: 'c2_listing_migration',
     migrationLockTableName: 'c2_listing_migration_lock',
     ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Brings the database up to the latest schema; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<unknown>, migrationTableSchema?: string): Promise<void> {
+  const { error, results } = await listingMigrator(db, migrationTableSchema).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const cause = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,8 @@ export interface ServersTable {
   address: string;
   connected_users: number;
   max_users: number;
+  /** 1 when the server speaks `wss://` only (migration 0003; an integer, 0 or 1, on both stores). */
+  tls: number;
   /** SHA-256 (hex) of the entry's key; the key itself is never stored. */
   key_hash: string;
   /** The IP the registering request came from (for operators). */

@@ -16,6 +16,8 @@ export interface PublicServer {
   address: string;
   connectedUsers: number;
   maxUsers: number;
+  /** The server speaks `wss://` only (contract §7, turn 2). */
+  tls: boolean;
 }
 
 export interface ServerRecord extends PublicServer {
@@ -33,12 +35,16 @@ export interface NewServer extends PublicServer {
   registeredFrom: string;
 }
 
-export type ServerPatch = Partial<Pick<PublicServer, 'displayName' | 'address' | 'connectedUsers' | 'maxUsers'>>;
+export type ServerPatch = Partial<
+  Pick<PublicServer, 'displayName' | 'address' | 'connectedUsers' | 'maxUsers' | 'tls'>
+>;
 
 /** A liveness check claimed by one checker. `keyHash` pins the entry it was claimed for. */
 export interface DueCheck {
   id: number;
   address: string;
+  /** Ping with `wss://`. */
+  tls: boolean;
   keyHash: string;
 }
 

@@ -51,8 +51,8 @@ export class LocalEngine implements RoomEngine {
     return this.host.room.size;
   }
 
-  usernames(): string[] {
-    return this.host.room.usernames();
+  usernames(offset?: number, count?: number): string[] {
+    return this.host.room.usernames(offset, count);
   }
 
   ban(key: string, username: string, message: string): boolean {

@@ -135,7 +135,7 @@ return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 't', 'b', 'u', s
 
 /** The names, in join order. */
 const USERS = `
-local keys = redis.call('ZRANGE', KEYS[2], 0, -1)
+local keys = redis.call('ZRANGE', KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]))
 if #keys == 0 then return {} end
 local held = redis.call('HMGET', KEYS[1], unpack(keys))
 local out = {}
@@ -638,8 +638,9 @@ export class RedisEngine implements RoomEngine {
     return this.cmd.zcard(this.keys.order);
   }
 
-  async usernames(): Promise<string[]> {
-    return (await this.cmd.users(this.keys.names, this.keys.order)) as string[];
+  async usernames(offset = 0, count = Number.POSITIVE_INFINITY): Promise<string[]> {
+    const stop = Number.isFinite(count) ? offset + count - 1 : -1;
+    return (await this.cmd.users(this.keys.names, this.keys.order, offset, stop)) as string[];
   }
 
   async ban(key: string, username: string, message: string): Promise<boolean> {

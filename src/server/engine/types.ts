@@ -77,8 +77,8 @@ export interface RoomEngine {
   left(conn: Connection, reason: Exclude<DisconnectReason, 'ban'>): void;
   /** Connected users of the whole server. */
   userCount(): Maybe<number>;
-  /** Their names, in join order. */
-  usernames(): Maybe<string[]>;
+  /** Their names, in join order (`count` of them from position `offset`). */
+  usernames(offset?: number, count?: number): Maybe<string[]>;
   /** Bans a name key; a connected holder is announced and closed through `EngineHost.banned`. Whether one was. */
   ban(key: string, username: string, message: string): Maybe<boolean>;
   /** False when the name was not banned. */

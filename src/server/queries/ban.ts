@@ -8,7 +8,7 @@ export const ban = defineQuery({
   arity: 2,
   minArgs: 1,
   operatorOnly: true,
-  handle(hub, _conn, [username = '', message]) {
-    return hub.ban(username, message?.trim() ? message : DEFAULT_BAN_MESSAGE);
+  handle(hub, conn, [username = '', message]) {
+    return hub.ban(username, message?.trim() ? message : DEFAULT_BAN_MESSAGE, conn);
   },
 });

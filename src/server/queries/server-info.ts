@@ -7,13 +7,13 @@ export const serverInfo = defineQuery({
   name: 'server_info',
   args: [],
   description:
-    'This server as JSON: { id, name, connectedUsers, maxUsers, version, epoch, lastSeq, you } (lastSeq: the seq of the last message sent to you before this answer; you: your name as the server holds it)',
+    'This server as JSON: { id, name, connectedUsers, maxUsers, announceLimit, version, epoch, lastSeq, you } (announceLimit: joins and leaves are not announced while more users than this are connected; lastSeq: the seq of the last message sent to you before this answer; you: your name as the server holds it)',
   arity: 0,
   minArgs: 0,
   operatorOnly: false,
   handle(hub, conn) {
     return andThen(hub.engine.userCount(), (connectedUsers) => {
-      const { id, name, maxUsers } = hub.options;
+      const { id, name, maxUsers, announceLimit } = hub.options;
       // Read when the answer is written: lastSeq counts every message sent to this connection before it.
       const { epoch, lastSeq } = hub.engine;
       return answer(
@@ -22,6 +22,7 @@ export const serverInfo = defineQuery({
           name,
           connectedUsers,
           maxUsers,
+          announceLimit,
           version: VERSION,
           epoch,
           lastSeq,

@@ -13,6 +13,8 @@ export interface ListingProps {
   address?: string;
   connectedUsers?: number;
   maxUsers?: number;
+  /** The server speaks `wss://` only. */
+  tls?: boolean;
 }
 
 export async function callListing(

@@ -15,6 +15,8 @@ export interface RegistrarOptions {
   port: number;
   /** A PUT at least this often, even with no change (default 60 s). */
   heartbeatMs: number;
+  /** The server speaks `wss://` only (`--tls-cert`): listed with `tls: true`. */
+  tls?: boolean;
   store: ServerStore;
   log: Logger;
   /** The server's current properties. */
@@ -29,6 +31,8 @@ const PUT_TIMEOUT_MS = 5000;
 export const DELETE_TIMEOUT_MS = 3000;
 const KEY = 'listing_key';
 const KEY_URL = 'listing_url';
+/** '1' when the entry was made (or last re-registered) with `tls: true`. */
+const KEY_TLS = 'listing_tls';
 
 /** 1 s, 2 s, 4 s … capped at 30 s, each less up to half at random (contract §8). */
 const RETRY = { ...DEFAULT_RECONNECT, initialDelayMs: 1000, maxDelayMs: 30_000 };
@@ -94,7 +98,15 @@ export class ListingRegistrar {
   }
 
   private props(): ListingProps {
-    return { ...this.o.snapshot(), ...(this.address ? { address: this.address } : {}) };
+    // `tls` is sent when it is true, or to switch an entry made with it off: a server that
+    // never used TLS sends nothing a listing older than the property would refuse.
+    const tls = this.o.tls === true;
+    const switchOff = !tls && this.key !== undefined && this.o.store.getMeta(KEY_TLS) === '1';
+    return {
+      ...this.o.snapshot(),
+      ...(this.address ? { address: this.address } : {}),
+      ...(tls || switchOff ? { tls } : {}),
+    };
   }
 
   private async resolveAddress(): Promise<void> {
@@ -120,7 +132,10 @@ export class ListingRegistrar {
       // A key from a previous run: reuse the entry if the listing still has it.
       this.dirty = false;
       const put = await this.send('PUT', this.props(), this.key);
-      if (put.ok) return this.registered('still listed, reusing the entry from the previous run');
+      if (put.ok) {
+        this.o.store.setMeta(KEY_TLS, this.o.tls ? '1' : '0');
+        return this.registered('still listed, reusing the entry from the previous run');
+      }
       if (!this.entryGone(put)) return this.failed(put);
       this.forgetKey();
     }
@@ -130,6 +145,7 @@ export class ListingRegistrar {
     this.key = post.text.trim();
     this.o.store.setMeta(KEY, this.key);
     this.o.store.setMeta(KEY_URL, this.o.listingUrl);
+    this.o.store.setMeta(KEY_TLS, this.o.tls ? '1' : '0');
     this.registered('registered');
   }
 
@@ -173,7 +189,7 @@ export class ListingRegistrar {
     this.lastProblem = '';
     this.o.log.info(
       { listing: this.o.listingUrl, id: this.o.serverId, address: this.address },
-      `listing: ${how} at ${this.o.listingUrl} as server ${this.o.serverId} (${this.address ?? 'origin address'})`,
+      `listing: ${how} at ${this.o.listingUrl} as server ${this.o.serverId} (${this.o.tls ? 'wss://' : ''}${this.address ?? 'origin address'})`,
     );
   }
 
@@ -240,6 +256,10 @@ function describe(
     case 'unreachable':
       return `listing: cannot reach ${o.listingUrl}: ${outcome.message}`;
     case 'ping_failed':
+      if (o.tls) {
+        return `listing: the listing could not reach this server over wss:// at ${at} (${outcome.message}). Start the server with --public-address HOST:PORT, an address the listing can reach, and a certificate the listing trusts for that host (a listing for tests or a private network may run with --allow-self-signed)`;
+      }
+      return `listing: the listing could not reach this server at ${at} (${outcome.message}). Start the server with --public-address HOST:PORT, an address the listing can reach`;
     case 'wrong_server_id':
       return `listing: the listing could not reach this server at ${at} (${outcome.message}). Start the server with --public-address HOST:PORT, an address the listing can reach`;
     case 'already_listed':

@@ -77,17 +77,20 @@ function entry(id: number, i: number, key = 'unused'): NewServer {
     address: i % 4 === 0 ? `[2001:db8::${i.toString(16)}]:${5000 + i}` : `198.51.100.${i % 250}:${5000 + i}`,
     connectedUsers: i % 3 === 0 ? 0 : i % 5 === 0 ? maxUsers : (i * 7) % maxUsers,
     maxUsers,
+    // Every sixth entry speaks wss:// only: the property goes through every read.
+    tls: i % 6 === 1,
     keyHash: hashKey(key),
     registeredFrom: '198.51.100.1',
   };
 }
 
-const toPublic = ({ id, displayName, address, connectedUsers, maxUsers }: NewServer): PublicServer => ({
+const toPublic = ({ id, displayName, address, connectedUsers, maxUsers, tls }: NewServer): PublicServer => ({
   id,
   displayName,
   address,
   connectedUsers,
   maxUsers,
+  tls,
 });
 
 export function directorySuite(backend: Backend) {
@@ -505,6 +508,7 @@ export function directorySuite(backend: Backend) {
           // A tenth of them empty, a twentieth full.
           connectedUsers: i % 10 === 0 ? 0 : i % 20 === 1 ? maxUsers : (i * 13) % maxUsers,
           maxUsers,
+          tls: i % 9 === 0,
           keyHash: 'x',
           registeredFrom: '198.51.100.1',
         };

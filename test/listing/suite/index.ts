@@ -5,9 +5,11 @@ import { addressPolicySuite } from './address-policy.js';
 import { directorySuite } from './directory.js';
 import { limitsSuite } from './limits.js';
 import { livenessSuite } from './liveness.js';
+import { migrationSuite } from './migration.js';
 import { opsSuite } from './ops.js';
 import { readSuite } from './read.js';
 import { registerSuite } from './register.js';
+import { tlsSuite } from './tls.js';
 import { updateSuite } from './update.js';
 
 export function contractSuite(backend: Backend): void {
@@ -20,5 +22,7 @@ export function contractSuite(backend: Backend): void {
     livenessSuite(backend);
     opsSuite(backend);
     directorySuite(backend);
+    tlsSuite(backend);
+    migrationSuite(backend);
   });
 }

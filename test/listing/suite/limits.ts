@@ -58,8 +58,8 @@ export function limitsSuite(backend: Backend) {
         expect(created.headers['x-ratelimit-remaining']).toBe('2');
         const key = created.text;
         const put = (body: object) => l.request('/servers/601', { method: 'PUT', headers: auth(key), body, ...from });
-        // Not counted: a PUT without an address, or with the entry's own address.
-        for (const body of [{ connectedUsers: 1 }, { address: owner.address }, {}, { maxUsers: 0 }]) {
+        // Not counted: a PUT without an address, or with the entry's own address and scheme.
+        for (const body of [{ connectedUsers: 1 }, { address: owner.address }, {}, { tls: false }, { maxUsers: 0 }]) {
           const res = await put(body);
           expect(res.status, JSON.stringify(body)).toBe('maxUsers' in body ? 400 : 200);
           expect(res.headers['x-ratelimit-remaining'], JSON.stringify(body)).toBeUndefined();

@@ -16,7 +16,7 @@ export function readSuite(backend: Backend) {
       expect(res.json()).toEqual({ servers: [] });
     });
 
-    it('200 with every server: exactly id, displayName, address, connectedUsers, maxUsers, by id', async () => {
+    it('200 with every server: exactly id, displayName, address, connectedUsers, maxUsers, tls, by id', async () => {
       const b = await chats.start(202);
       const a = await chats.start(201);
       expect((await l.register(202, { address: b.address, serverName: 'B', connectedUsers: 3 })).status).toBe(201);
@@ -24,8 +24,8 @@ export function readSuite(backend: Backend) {
       const res = await l.request('/servers');
       expect(res.json()).toEqual({
         servers: [
-          { id: 201, displayName: 'A', address: a.address, connectedUsers: 0, maxUsers: 7 },
-          { id: 202, displayName: 'B', address: b.address, connectedUsers: 3, maxUsers: 50 },
+          { id: 201, displayName: 'A', address: a.address, connectedUsers: 0, maxUsers: 7, tls: false },
+          { id: 202, displayName: 'B', address: b.address, connectedUsers: 3, maxUsers: 50, tls: false },
         ],
       });
     });
@@ -139,6 +139,7 @@ export function readSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 0,
         maxUsers: 50,
+        tls: false,
       });
     });
 

@@ -50,6 +50,7 @@ export function registerSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 2,
         maxUsers: 10,
+        tls: false,
       });
     });
 
@@ -63,6 +64,7 @@ export function registerSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 0,
         maxUsers: 50,
+        tls: false,
       });
     });
 
@@ -128,6 +130,35 @@ export function registerSuite(backend: Backend) {
       for (const body of bodies) {
         await expectError(l.register(111, body), 400, 'invalid_property');
       }
+    });
+
+    it('400 invalid_property: server names with invisible, unassigned or look-alike characters', async () => {
+      for (const serverName of [
+        'Chatter\u200BServer', // zero-width space
+        'Chatter Server\u2060', // word joiner
+        'Chatter Server\uFE0F', // variation selector
+        'Chatter Server\u{1D159}', // musical null notehead
+        'Chatter Server\uE000', // private use
+        'Chatter Server\u0378', // unassigned
+        'Chatter Server\u3164', // Hangul filler
+        'Chаtter Server', // a Cyrillic "а" in a Latin word
+        '\u0323Chatter', // a combining mark on nothing
+      ]) {
+        const res = await l.register(131, { serverName });
+        expect(res.status, JSON.stringify(serverName)).toBe(400);
+        expect(res.json()).toMatchObject({
+          error: 'invalid_property',
+          message: expect.stringMatching(/^"serverName" may not/),
+        });
+      }
+    });
+
+    it('201: a run of spaces in the server name is stored as one', async () => {
+      const chat = await chats.start(132);
+      expect((await l.register(132, { address: chat.address, serverName: ' Chatter \u3000 Server  ' })).status).toBe(
+        201,
+      );
+      expect((await l.request('/servers/132')).json()).toMatchObject({ displayName: 'Chatter Server' });
     });
 
     it('400 invalid_property: an address that is not host:port', async () => {
@@ -315,6 +346,7 @@ export function registerSuite(backend: Backend) {
         address: `127.0.0.1:${state.chat?.port}`,
         connectedUsers: 0,
         maxUsers: 50,
+        tls: false,
       });
     });
 

@@ -44,6 +44,7 @@ export function updateSuite(backend: Backend) {
         address: chat.address,
         connectedUsers: 5,
         maxUsers: 20,
+        tls: false,
       });
       expect((await put(301, key, { serverName: 'After', maxUsers: 6 })).status).toBe(200);
       expect((await l.request('/servers/301')).json()).toMatchObject({
@@ -94,6 +95,20 @@ export function updateSuite(backend: Backend) {
         expectCode(await put(306, key, body), 400, 'invalid_property');
       }
       expect((await l.request('/servers/306')).json()).toMatchObject({ connectedUsers: 8, maxUsers: 10 });
+    });
+
+    it('400 invalid_property: a server name with invisible, unassigned or look-alike characters; spaces run as one', async () => {
+      const { key } = await listed(l, 316, chats, { serverName: 'Keep' });
+      for (const serverName of ['Keep\u200B', 'Keep\u{1D159}', 'Keep\uE000', 'Keep\u0378', 'Kееp', 'Keep\u202E']) {
+        const res = await put(316, key, { serverName });
+        expectCode(res, 400, 'invalid_property');
+        expect((res.json() as { message: string }).message, JSON.stringify(serverName)).toMatch(
+          /^"serverName" may not/,
+        );
+      }
+      expect((await l.request('/servers/316')).json()).toMatchObject({ displayName: 'Keep' });
+      expect((await put(316, key, { serverName: 'Keep  it\u00A0 simple' })).status).toBe(200);
+      expect((await l.request('/servers/316')).json()).toMatchObject({ displayName: 'Keep it simple' });
     });
 
     it('400 invalid_body: not a JSON object', async () => {

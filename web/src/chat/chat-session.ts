@@ -8,9 +8,12 @@
  * view is told at most once per `schedule` tick (an animation frame in the browser), with
  * a snapshot that changes identity only then. No DOM here, so it runs under Node too.
  */
+
+import { resumedText } from '../../../src/client/entries.js';
 import type { C2Client, ClientState, HistoryEntry, StateEvent } from '../../../src/client/index.js';
 import { parseInput } from '../../../src/client/slash.js';
 import { CommandError, type SlashContext, slashContext } from '../../../src/client/slash-commands.js';
+import { formatTime } from '../lib/format.js';
 import { runCommand } from './commands.js';
 import {
   DEFAULT_ENTRY_CAP,
@@ -54,7 +57,11 @@ export interface ChatSessionOptions {
   username: string;
   /** Runs `flush` soon; the browser passes an animation-frame scheduler. Default: a microtask. */
   schedule?: (flush: () => void) => void;
-  /** Messages of history loaded on the first join (default 100) and after a reconnect (default 500). */
+  /**
+   * Messages of history loaded on the first join (default 100) and after a manual
+   * reconnect (default 500). After an automatic reconnect the client library restores
+   * what was missed by itself (contract §10).
+   */
   historyOnJoin?: number;
   historyOnRejoin?: number;
   /** Entries kept in memory (default 20,000). */
@@ -207,7 +214,8 @@ export class ChatSession {
           username: m.username,
           text: m.text,
           own: m.own,
-          source: 'live',
+          ...(m.server ? { server: true } : {}),
+          source: m.replayed ? 'history' : 'live',
         }) as [MessageEntry];
         this.awaitingHistory?.push(entry);
         if (!m.own) this.pendingIncoming.push(entry);
@@ -243,6 +251,7 @@ export class ChatSession {
         this.add(notice(e.message, 'error'));
       }),
       c.on('state', (e) => this.onState(e)),
+      c.on('resumed', (e) => this.add(notice(resumedText(e, formatTime), e.recovered ? 'status' : 'error'))),
     );
   }
 
@@ -258,9 +267,11 @@ export class ChatSession {
         this.attempt = 0;
         this.lastError = null;
         this.connections++;
+        // An automatic reconnect has been told by its `resumed` notice, its missed messages restored.
+        if (e.reconnected) break;
         this.add(
           notice(
-            e.reconnected || this.connections > 1
+            this.connections > 1
               ? `Reconnected to ${e.serverName} as ${this.client.username}`
               : `Joined ${e.serverName} as ${this.client.username}`,
             'status',
@@ -275,9 +286,8 @@ export class ChatSession {
         if (previous === 'connected') {
           this.add(notice(`Connection lost${e.error ? `: ${e.error.message}` : ''}. Reconnecting…`, 'error'));
         }
-        // Whatever arrives from now on comes over the next connection.
-        this.beginConnection();
-        this.awaitingHistory = [];
+        // The library resumes by itself: the missed messages arrive first, in order.
+        this.awaitingHistory = null;
         break;
       case 'closed':
         this.awaitingHistory = null;
@@ -324,7 +334,7 @@ export class ChatSession {
     const { start, gap } = newHistoryStart(shown, older);
     const missed = older.slice(start);
     if (missed.length === 0) return;
-    const entries: NewEntry[] = historyEntries(missed, this.client.username, 'history');
+    const entries: NewEntry[] = historyEntries(missed, this.client.username, 'history', this.client.serverName);
     if (gap) entries.unshift(notice('Earlier messages may be missing here', 'status'));
     else if (rejoin) entries.unshift(notice(`${missed.length} sent while you were away:`, 'status'));
     this.log.insertBefore(floor, entries);

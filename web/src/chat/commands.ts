@@ -29,7 +29,7 @@ export async function runCommand(ctx: SlashContext, name: string, rest: string):
       name === '' ? 'type a command after "/" (/help lists them)' : `unknown command /${name}: /help lists them`,
     );
   }
-  return toEntries(await command.run(ctx, rest), ctx.username, PRESENTATION);
+  return toEntries(await command.run(ctx, rest), ctx.username, PRESENTATION, ctx.serverName);
 }
 
 export function helpText(): string {

@@ -305,6 +305,24 @@ const Row = memo(function Row({ entry, position, count, rowRef }: RowProps) {
       </li>
     );
   }
+  if (entry.server) {
+    return (
+      <li
+        ref={rowRef}
+        className={`row message announcement${entry.source !== 'live' ? ' past' : ''}`}
+        aria-posinset={position}
+        aria-setsize={count}
+      >
+        {time}
+        <div className="message-body">
+          <span className="announcement-badge">Server</span>
+          <span className="author">{entry.username}</span>
+          <span className="visually-hidden">announces: </span>
+          <span className="text">{entry.text}</span>
+        </div>
+      </li>
+    );
+  }
   return (
     <li
       ref={rowRef}

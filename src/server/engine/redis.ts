@@ -688,7 +688,14 @@ export class RedisEngine implements RoomEngine {
         )
         .then(
           () => {
-            if (!sender) resolve();
+            if (!sender) return resolve();
+            // Stored: its copy comes back through the stream. Should it never (the reader
+            // cut off far behind), the connection is not held for ever.
+            setTimeout(() => {
+              if (this.waiters.get(id)?.resolve !== resolve) return;
+              this.waiters.delete(id);
+              resolve();
+            }, 10_000).unref();
           },
           (err: Error) => {
             if (sender) this.waiters.delete(id);

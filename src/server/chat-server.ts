@@ -48,6 +48,12 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   if (options.cluster !== undefined && options.id === undefined) {
     throw new Error('--cluster needs --id: every node of one server is started with the same id');
   }
+  if (options.cluster !== undefined && options.listing !== undefined) {
+    // One listing entry per cluster needs a lease among the nodes (contract §11), not built yet.
+    throw new Error(
+      '--cluster with --listing is not supported yet: register the cluster by hand (its load balancer address)',
+    );
+  }
   const store = new ServerStore(options.dataDir);
   const resolved = resolveChatOptions(options, resolveServerId(store, options.id));
   let engine: RedisEngine | undefined;

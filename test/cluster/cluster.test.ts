@@ -236,5 +236,8 @@ describe('a server on three nodes', () => {
     await expect(startChatServer({ host: '127.0.0.1', port: 0, name: 'Cluster', cluster: redis.url })).rejects.toThrow(
       /--cluster needs --id/,
     );
+    await expect(node(id, { listing: { url: 'http://127.0.0.1:1' } })).rejects.toThrow(
+      /--cluster with --listing is not supported yet/,
+    );
   });
 });

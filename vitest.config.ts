@@ -27,6 +27,8 @@ const SLOW = [
   'test/client/{chat-cli,chat-e2e}.test.ts',
   // Hundreds of cases against a real server, by design: the frame corpus, the fuzzers.
   'test/hostile/{chat-corpus,chat-fuzz}.test.ts',
+  // c2 server processes against a redis-server of the test's own, one killed with SIGKILL.
+  'test/cluster/{node-death,redis-outage}.test.ts',
 ];
 
 export default defineConfig({

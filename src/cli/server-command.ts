@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
 import type { IpRange } from '../protocol/ip.js';
 import { DEFAULT_LIMITS } from '../protocol/rules.js';
@@ -15,6 +15,19 @@ import {
 import { createLogger } from './logger.js';
 import { hostPort, httpUrl, integerIn, ipRanges, nonEmpty, port, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
+
+function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
+  return value;
+}
+
 import { readTlsFlags } from './tls.js';
 
 interface ServerFlags {
@@ -37,6 +50,7 @@ interface ServerFlags {
   connectRate: number;
   exemptIps: IpRange[] | string;
   trustProxy?: boolean;
+  cluster?: string;
 }
 
 export function serverCommand(): Command {
@@ -125,6 +139,11 @@ export function serverCommand(): Command {
       ).env('C2_TRUST_PROXY'),
     )
     .addOption(new Option('--console', 'read operator commands from standard input even when it is not a terminal'))
+    .addOption(
+      new Option('--cluster <url>', 'redis://HOST:PORT[/DB]: run as one node of a server whose state is in that Redis')
+        .env('C2_CLUSTER')
+        .argParser(redisUrl),
+    )
     .addOption(new Option('--no-console', 'no operator console, even on a terminal').env('C2_NO_CONSOLE'))
     .addOption(new Option('--tls-cert <file>', 'TLS certificate (PEM): serve wss:// and https://').env('C2_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').env('C2_TLS_KEY'))
@@ -148,6 +167,7 @@ export function serverCommand(): Command {
           exemptIps: flags.exemptIps,
           trustProxy: flags.trustProxy ?? false,
           tls,
+          ...(flags.cluster ? { cluster: flags.cluster } : {}),
           ...(flags.listing
             ? {
                 listing: {

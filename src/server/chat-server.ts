@@ -8,6 +8,7 @@ import { closeApp } from '../http/close.js';
 import { registerWebClient } from '../http/web-client.js';
 import { bracketHost } from '../protocol/address.js';
 import { Admission, readDescriptorLimit, refusalResponse } from './admission.js';
+import { ClusterMismatch, RedisEngine } from './engine/redis.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
 import {
@@ -44,9 +45,36 @@ const SHUTDOWN_GRACE_MS = 2000;
  */
 export async function startChatServer(options: ChatServerOptions, logger?: Logger): Promise<ChatServer> {
   const log = logger ?? pino({ level: 'silent' });
+  if (options.cluster !== undefined && options.id === undefined) {
+    throw new Error('--cluster needs --id: every node of one server is started with the same id');
+  }
+  if (options.cluster !== undefined && options.listing !== undefined) {
+    // One listing entry per cluster needs a lease among the nodes (contract §11), not built yet.
+    throw new Error(
+      '--cluster with --listing is not supported yet: register the cluster by hand (its load balancer address)',
+    );
+  }
   const store = new ServerStore(options.dataDir);
   const resolved = resolveChatOptions(options, resolveServerId(store, options.id));
-  const hub = new ChatHub(resolved, log, store, options.opPassword);
+  let engine: RedisEngine | undefined;
+  if (options.cluster !== undefined) {
+    try {
+      engine = await RedisEngine.open({
+        url: options.cluster,
+        id: resolved.id,
+        name: resolved.name,
+        maxUsers: resolved.maxUsers,
+        historySize: resolved.historySize,
+        log,
+      });
+    } catch (err) {
+      store.close();
+      if (err instanceof ClusterMismatch) throw err;
+      throw new Error(`cannot reach the cluster store ${options.cluster}: ${(err as Error).message}`);
+    }
+  }
+  const cluster = engine;
+  const hub = new ChatHub(resolved, log, cluster ? (host) => cluster.bind(host) : store, options.opPassword);
   const admission = new Admission(
     {
       maxPerIp: resolved.maxPerIp,
@@ -105,6 +133,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   try {
     await app.listen({ host: resolved.host, port: resolved.port });
   } catch (err) {
+    await hub.engine.close();
     store.close();
     throw err;
   }
@@ -165,6 +194,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
         hub.terminateAll();
         wss.close();
         await closeApp(app, SHUTDOWN_GRACE_MS);
+        await hub.engine.close();
         store.close();
         log.info('chat server closed');
       })();

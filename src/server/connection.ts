@@ -8,6 +8,7 @@ export type ConnectionState = 'unregistered' | 'connected' | 'closed';
 
 /** Sockets corked during this tick; uncorked together once the tick's work is done. */
 const corked: Connection[] = [];
+let nextLocalId = 1;
 let flushScheduled = false;
 
 function flushCorked(): void {
@@ -51,6 +52,13 @@ export class Connection {
   username = '';
   /** The username's identity key (nameIdentity), once connected. */
   nameKey = '';
+  /** This connection on this node (a cluster's notices name a user's node and connection). */
+  readonly localId = nextLocalId++;
+  /**
+   * Frames held while a request of this connection waits on the cluster (contract §4
+   * ordering: they are handled, in order, once it is answered); null when none waits.
+   */
+  waiting: string[] | null = null;
   /** The flood bucket: MSG and UPDATE (commands that broadcast). */
   readonly bucket: TokenBucket;
   private isOperator = false;

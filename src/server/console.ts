@@ -3,17 +3,18 @@ import type { Readable, Writable } from 'node:stream';
 import { splitName } from '../client/slash.js';
 import { validateMessageText } from '../protocol/rules.js';
 import type { Outcome } from './commands/rules.js';
+import { andThen, type Maybe } from './engine/types.js';
 import type { ChatHub } from './hub.js';
 import { DEFAULT_BAN_MESSAGE } from './options.js';
 
 interface ConsoleCommand {
   usage: string;
   description: string;
-  run(hub: ChatHub, rest: string): string;
+  run(hub: ChatHub, rest: string): Maybe<string>;
 }
 
-function show(result: Outcome): string {
-  return result.ok ? result.text : `error: ${result.text}`;
+function show(result: Maybe<Outcome>): Maybe<string> {
+  return andThen(result, (r) => (r.ok ? r.text : `error: ${r.text}`));
 }
 
 /** First word, and the rest of the line after one space. */
@@ -47,8 +48,9 @@ const COMMANDS = {
     usage: '/users',
     description: 'list connected users, in join order',
     run(hub) {
-      const names = hub.room.usernames();
-      return names.length === 0 ? 'no users connected' : `${names.length} connected: ${names.join(', ')}`;
+      return andThen(hub.engine.usernames(), (names) =>
+        names.length === 0 ? 'no users connected' : `${names.length} connected: ${names.join(', ')}`,
+      );
     },
   },
   '/say': {
@@ -57,8 +59,9 @@ const COMMANDS = {
     run(hub, rest) {
       const problem = validateMessageText(rest, hub.options.limits.messageMaxLength);
       if (problem) return `error: ${problem}`;
-      const failure = hub.announce(rest);
-      return failure === null ? `sent as "${hub.options.name}"` : `error: ${failure}`;
+      return andThen(hub.announce(rest), (failure) =>
+        failure === null ? `sent as "${hub.options.name}"` : `error: ${failure}`,
+      );
     },
   },
   '/help': {
@@ -73,7 +76,7 @@ const COMMANDS = {
 const TABLE: ReadonlyMap<string, ConsoleCommand> = new Map(Object.entries(COMMANDS));
 
 /** Runs one console line and returns what to print. */
-export function runConsoleLine(hub: ChatHub, line: string): string | undefined {
+export function runConsoleLine(hub: ChatHub, line: string): Maybe<string | undefined> {
   const trimmed = line.trim();
   if (trimmed === '') return undefined;
   const [word, rest] = splitWord(trimmed);
@@ -90,8 +93,9 @@ export function attachConsole(hub: ChatHub, input: Readable, output: Writable): 
   const rl = createInterface({ input, terminal: false });
   output.write('operator console ready: /help lists the commands\n');
   rl.on('line', (line) => {
-    const answer = runConsoleLine(hub, line);
-    if (answer !== undefined) output.write(`${answer}\n`);
+    void andThen(runConsoleLine(hub, line), (answer) => {
+      if (answer !== undefined) output.write(`${answer}\n`);
+    });
   });
   return () => rl.close();
 }

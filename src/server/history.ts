@@ -17,6 +17,62 @@ export const RING_CAPACITY = 2_000;
 /** A group is committed at once when it holds this many messages. */
 const MAX_GROUP = 500;
 
+/** The newest messages of the sequence, in memory, oldest first (a fixed-size ring). */
+export class MessageRing {
+  private readonly ring: Array<StoredMessage | undefined>;
+  private ringNext = 0;
+  private ringCount = 0;
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array(capacity);
+  }
+
+  get size(): number {
+    return this.ringCount;
+  }
+
+  /** The oldest seq held, or undefined when empty. */
+  get oldestSeq(): number | undefined {
+    return this.ringCount > 0 ? this.at(0).seq : undefined;
+  }
+
+  push(m: StoredMessage): void {
+    this.ring[this.ringNext] = m;
+    this.ringNext = (this.ringNext + 1) % this.capacity;
+    if (this.ringCount < this.capacity) this.ringCount++;
+  }
+
+  clear(): void {
+    this.ring.fill(undefined);
+    this.ringNext = 0;
+    this.ringCount = 0;
+  }
+
+  /** The ring's i-th oldest message. */
+  private at(i: number): StoredMessage {
+    return this.ring[(this.ringNext - this.ringCount + i + this.capacity) % this.capacity] as StoredMessage;
+  }
+
+  /** The last `n` messages, oldest first (at most the ring's capacity). */
+  last(n: number): StoredMessage[] {
+    const take = Math.min(n, this.ringCount);
+    const out: StoredMessage[] = new Array(take);
+    for (let i = 0; i < take; i++) out[i] = this.at(this.ringCount - take + i);
+    return out;
+  }
+
+  /** Up to `n` messages with seq > `seq`, when the ring holds seq + 1 (else null). */
+  after(seq: number, n: number): StoredMessage[] | null {
+    const oldest = this.oldestSeq;
+    if (oldest === undefined || seq + 1 < oldest) return null;
+    const first = seq + 1 - oldest;
+    const take = Math.max(0, Math.min(n, this.ringCount - first));
+    const out: StoredMessage[] = new Array(take);
+    for (let i = 0; i < take; i++) out[i] = this.at(first + i);
+    return out;
+  }
+}
+
 /**
  * The message sequence (contract §10) and its history, with **group commit**: a message
  * takes the next seq at once, joins the group of its turn of the event loop, and the whole
@@ -34,9 +90,7 @@ export class MessageLog<S> {
   private committedSeq: number;
   private nextSeq: number;
   private pending: PendingMessage<S>[] = [];
-  private readonly ring: Array<StoredMessage | undefined>;
-  private ringNext = 0;
-  private ringCount = 0;
+  private readonly ring: MessageRing;
   private scheduled = false;
 
   constructor(
@@ -50,8 +104,8 @@ export class MessageLog<S> {
     this.epoch = store.epoch();
     this.committedSeq = store.lastSeq();
     this.nextSeq = this.committedSeq + 1;
-    this.ring = new Array(this.capacity);
-    for (const m of store.recentMessages(this.capacity)) this.push(m);
+    this.ring = new MessageRing(this.capacity);
+    for (const m of store.recentMessages(this.capacity)) this.ring.push(m);
   }
 
   /** The seq of the last durable message (what every connected user has been sent). */
@@ -93,28 +147,14 @@ export class MessageLog<S> {
       this.nextSeq = this.committedSeq + 1;
       return { ok: false, batch, error };
     }
-    for (const p of batch) this.push(p.message);
+    for (const p of batch) this.ring.push(p.message);
     this.committedSeq = (batch[batch.length - 1] as PendingMessage<S>).message.seq;
     return { ok: true, batch };
   }
 
-  private push(m: StoredMessage): void {
-    this.ring[this.ringNext] = m;
-    this.ringNext = (this.ringNext + 1) % this.capacity;
-    if (this.ringCount < this.capacity) this.ringCount++;
-  }
-
-  /** The ring's i-th oldest message. */
-  private at(i: number): StoredMessage {
-    return this.ring[(this.ringNext - this.ringCount + i + this.capacity) % this.capacity] as StoredMessage;
-  }
-
   /** The last `n` durable messages, oldest first (at most the ring's capacity). */
   last(n: number): StoredMessage[] {
-    const take = Math.min(n, this.ringCount);
-    const out: StoredMessage[] = new Array(take);
-    for (let i = 0; i < take; i++) out[i] = this.at(this.ringCount - take + i);
-    return out;
+    return this.ring.last(n);
   }
 
   /**
@@ -124,14 +164,8 @@ export class MessageLog<S> {
    */
   after(seq: number, n: number): { retained: boolean; messages: StoredMessage[] } {
     if (seq >= this.committedSeq) return { retained: true, messages: [] };
-    const oldestInRing = this.ringCount > 0 ? this.at(0).seq : this.committedSeq + 1;
-    if (seq + 1 >= oldestInRing) {
-      const first = seq + 1 - oldestInRing;
-      const take = Math.min(n, this.ringCount - first);
-      const out: StoredMessage[] = new Array(take);
-      for (let i = 0; i < take; i++) out[i] = this.at(first + i);
-      return { retained: true, messages: out };
-    }
+    const inRing = this.ring.after(seq, n);
+    if (inRing !== null) return { retained: true, messages: inRing };
     const messages = this.store.messagesAfter(seq, n);
     return { retained: messages[0]?.seq === seq + 1, messages };
   }

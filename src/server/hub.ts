@@ -4,13 +4,14 @@ import type { ErrorCode } from '../protocol/error-codes.js';
 import { parseFrame, splitArgs } from '../protocol/grammar.js';
 import { type DisconnectReason, formatServerMessage } from '../protocol/messages.js';
 import { normalizeUsername, usernameKey, validateUsername } from '../protocol/rules.js';
-import { BanList } from './bans.js';
 import { COMMANDS } from './commands/index.js';
 import { msg as msgCommand } from './commands/msg.js';
 import { checkRow, type Outcome, type Refusal, refuse } from './commands/rules.js';
 import { Connection } from './connection.js';
+import { LocalEngine } from './engine/local.js';
+import { andThen, type Delivery, type EngineHost, type Maybe, type RoomEngine } from './engine/types.js';
 import { encodeTextFrame, encodeTextFrames } from './frame.js';
-import { MessageLog } from './history.js';
+import type { MessageLog } from './history.js';
 import { JoinBatch } from './join-batch.js';
 import { ChatStats } from './metrics.js';
 import { nameIdentity } from './name-identity.js';
@@ -30,17 +31,22 @@ export const CloseCode = {
 /** A username `conn` may take: as the server holds it (NFC) and its identity key. */
 export type NameClaim = { ok: true; username: string; key: string } | Refusal;
 
+/** Requests a connection may have waiting behind one that waits on the cluster (contract §4 ordering). */
+const MAX_WAITING_FRAMES = 256;
+
 /**
  * The chat itself, independent of HTTP: connections, the room, the dispatcher and the
- * operations command handlers call. Every frame is handled synchronously, in the order
- * it arrived, which is what makes the ordering promise of contract §4 hold.
+ * operations command handlers call. Every frame is handled in the order it arrived, which
+ * is what makes the ordering promise of contract §4 hold: synchronously, or, when a request
+ * waits on the cluster (RedisEngine), with that connection's later frames held until it is
+ * answered. What must be the same on every node of a server (seats, names, bans, the
+ * sequence) is the room engine's (`engine/`); the rules and the sockets are here.
  */
-export class ChatHub {
+export class ChatHub implements EngineHost {
+  /** This node's connected users (the whole server's without a cluster). */
   readonly room = new Room();
   readonly stats = new ChatStats();
-  readonly bans: BanList;
-  /** The message sequence and its history (contract §10), committed a group at a time. */
-  readonly messages: MessageLog<Connection>;
+  readonly engine: RoomEngine;
   readonly operators: OperatorGate;
   private readonly sockets = new Set<Connection>();
   private readonly joins = new JoinBatch(() => this.writeJoins());
@@ -53,11 +59,11 @@ export class ChatHub {
   constructor(
     readonly options: ResolvedChatOptions,
     readonly log: Logger,
-    store: ServerStore,
+    store: ServerStore | ((host: EngineHost) => RoomEngine),
     opPassword: string | undefined,
   ) {
-    this.bans = new BanList(store);
-    this.messages = new MessageLog<Connection>(store, options.historySize, () => this.flushMessages());
+    this.engine =
+      typeof store === 'function' ? store(this) : new LocalEngine(this, store, options.historySize, options.maxUsers);
     this.operators = new OperatorGate(opPassword, {
       onServerThrottle: ({ failures, addresses, waitMs }) =>
         log.warn(
@@ -66,6 +72,18 @@ export class ChatHub {
         ),
     });
     this.serverNameKey = nameIdentity(normalizeUsername(options.name));
+  }
+
+  /** The single process's message log (tests and tools; not on a cluster node). */
+  get messages(): MessageLog<Connection> {
+    if (!(this.engine instanceof LocalEngine)) throw new Error('messages: a cluster node has no local log');
+    return this.engine.messages;
+  }
+
+  /** The single process's ban list (not on a cluster node). */
+  get bans(): LocalEngine['bans'] {
+    if (!(this.engine instanceof LocalEngine)) throw new Error('bans: a cluster node keeps them in Redis');
+    return this.engine.bans;
   }
 
   start(): void {
@@ -107,6 +125,16 @@ export class ChatHub {
    * (the one place they are enforced, for queries too), then calls its handler.
    */
   dispatch(conn: Connection, data: string): void {
+    if (conn.waiting !== null) {
+      // An earlier request of this connection waits on the cluster: this one is handled after it.
+      if (conn.waiting.length >= MAX_WAITING_FRAMES) {
+        conn.state = 'closed';
+        conn.ws.close(CloseCode.policy, 'too many requests waiting');
+        return;
+      }
+      conn.waiting.push(data);
+      return;
+    }
     const parsed = parseFrame(data);
     if (!parsed.ok) return this.error(conn, 'malformed', parsed.reason);
     const { type, content } = parsed.frame;
@@ -119,9 +147,38 @@ export class ChatHub {
     const refusal = checkRow(command, conn, args.length, this.options.limits);
     if (refusal) return this.refuse(conn, refusal);
     const outcome = command.handle(this, conn, args);
+    if (outcome instanceof Promise) return this.wait(conn, outcome, command.rateLimited);
     if (outcome === undefined) return;
     if (command.rateLimited) conn.bucket.refund();
     this.refuse(conn, outcome);
+  }
+
+  /**
+   * A request that waits on the cluster: the connection's later frames are held (in order)
+   * until it is answered, so responses still leave in the order of the requests.
+   */
+  private wait(conn: Connection, pending: Promise<Refusal | undefined>, rateLimited: boolean): void {
+    conn.waiting = [];
+    const done = (outcome: Refusal | undefined): void => {
+      if (outcome !== undefined && conn.open) {
+        if (rateLimited) conn.bucket.refund();
+        this.refuse(conn, outcome);
+      }
+      const held = conn.waiting ?? [];
+      conn.waiting = null;
+      for (let i = 0; i < held.length; i++) {
+        if (!conn.open) return;
+        if (conn.waiting !== null) {
+          (conn.waiting as string[]).push(...held.slice(i));
+          return;
+        }
+        this.dispatch(conn, held[i] as string);
+      }
+    };
+    pending.then(done, (err: unknown) => {
+      this.log.error({ err }, 'request failed');
+      done({ ok: false, code: 'unavailable', text: 'the server could not complete this request: try again' });
+    });
   }
 
   /**
@@ -166,7 +223,7 @@ export class ChatHub {
   }
 
   private sendTo(conn: Connection, text: string): void {
-    this.settle();
+    this.engine.settle();
     if (this.joins.pendingFor(conn)) this.joins.flush();
     this.stats.messagesOut++;
     if (!conn.send(text)) this.dropSlow([conn]);
@@ -174,7 +231,7 @@ export class ChatHub {
 
   /** Encodes once and writes to every connected user (but `except`). */
   broadcast(text: string, except?: Connection): void {
-    this.settle();
+    this.engine.settle();
     this.joins.flush();
     const { sent, slow } = this.room.broadcast(text, except);
     this.stats.broadcasts++;
@@ -203,37 +260,42 @@ export class ChatHub {
 
   /**
    * Whether `conn` may take `raw` as its username, to join (CONNECT) or to rename (UPDATE):
-   * a valid name, a free seat when joining, and a name nobody holds (the connection's own
-   * excepted), that is not banned nor the server's own. Checked in that order.
+   * a valid name that is not the server's own, then (the engine, cluster-wide) a free seat
+   * when joining, a name that is not banned, and one nobody holds (the connection's own
+   * excepted). Checked in that order. On success the seat or name is the connection's.
    */
-  claimName(conn: Connection, raw: string): NameClaim {
+  claimName(conn: Connection, raw: string): Maybe<NameClaim> {
     const username = normalizeUsername(raw);
     const problem = validateUsername(username, this.options.limits.usernameMaxLength);
     if (problem) return refuse('bad_username', problem);
-    if (conn.state !== 'connected' && this.room.size >= this.options.maxUsers) {
-      return refuse('server_full', `server is full (${this.options.maxUsers} users)`);
-    }
     const key = nameIdentity(username);
-    if (this.bans.has(key)) return refuse('banned', `username "${username}" is banned from this server`);
     if (key === this.serverNameKey) {
       return refuse(
         'name_reserved',
         `username "${username}" is reserved: it is the server's name, used for its announcements`,
       );
     }
-    const holder = this.room.get(key);
-    if (holder && holder !== conn) {
+    return andThen(this.engine.seat(conn, username, key, conn.state !== 'connected'), (seat): NameClaim => {
+      if (seat.ok) return { ok: true, username, key };
+      if (seat.why === 'full') return refuse('server_full', `server is full (${this.options.maxUsers} users)`);
+      if (seat.why === 'banned') return refuse('banned', `username "${username}" is banned from this server`);
       const taken = `username "${username}" is already taken`;
       // A look-alike rather than the same name in another case: say whose name it imitates.
       return refuse(
         'name_taken',
-        usernameKey(username) === usernameKey(holder.username) ? taken : `${taken}: it looks like "${holder.username}"`,
+        usernameKey(username) === usernameKey(seat.holder) ? taken : `${taken}: it looks like "${seat.holder}"`,
       );
-    }
-    return { ok: true, username, key };
+    });
   }
 
   join(conn: Connection, username: string, key: string): void {
+    if (!conn.open) {
+      // Gone while its seat was being taken: give it back.
+      conn.username = username;
+      conn.nameKey = key;
+      this.engine.left(conn, 'lost_connection');
+      return;
+    }
     // A user receives the messages of the sequence from its join on: none committed before it.
     this.settle();
     conn.stopRegistration();
@@ -244,26 +306,33 @@ export class ChatHub {
     this.usersChanged();
     // Queued before the ACKNOWLEDGE, so the joiner is placed after its own announcement.
     if (this.announces()) this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
+    this.engine.joined(conn);
     this.acknowledge(conn, this.options.name);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');
   }
 
   /**
-   * A chat message: it takes the next seq of the sequence at once and is sent to everyone,
-   * its sender included, once its group is durable (flushMessages, at the end of this turn
-   * of the event loop or before anything else is written).
+   * A chat message: the next message of the sequence, sent to everyone, its sender included,
+   * once durable (the local engine: at the end of this turn of the event loop or before
+   * anything else is written; a cluster node: once Redis has it and this node reads it back).
    */
-  say(sender: Connection, text: string): void {
-    this.messages.append(sender.username, text, Date.now(), sender);
+  say(sender: Connection, text: string): Maybe<void> {
+    return this.engine.append(sender.username, text, sender);
   }
 
   /**
    * A message from the server itself (the operator console's /say), under the server's
    * name, committed and sent at once. Null when it was sent, else why not.
    */
-  announce(text: string): string | null {
-    this.messages.append(this.options.name, text, Date.now(), null);
-    return this.flushMessages() ? null : 'the message could not be stored, so it was not sent (see the log)';
+  announce(text: string): Maybe<string | null> {
+    const failed = 'the message could not be stored, so it was not sent (see the log)';
+    const appended = this.engine.append(this.options.name, text, null);
+    if (appended instanceof Promise)
+      return appended.then(
+        () => null,
+        () => failed,
+      );
+    return this.engine.settle() ? null : failed;
   }
 
   /**
@@ -272,26 +341,11 @@ export class ChatHub {
    * a history) sees every message before it.
    */
   settle(): void {
-    if (this.messages.hasPending) this.flushMessages();
+    this.engine.settle();
   }
 
-  /**
-   * Group commit: this turn's messages are written to the store in one transaction, then
-   * sent as one buffer, one write per member. When the write fails none of them is sent and
-   * each sender gets `[unavailable]`: a message is either durable and delivered, or refused.
-   * Returns false when the write failed.
-   */
-  private flushMessages(): boolean {
-    const commit = this.messages.commit();
-    const { batch } = commit;
-    if (batch.length === 0) return true;
-    if (!commit.ok) {
-      this.log.error({ err: commit.error, messages: batch.length }, 'could not store messages: they were not sent');
-      for (const { sender } of batch) {
-        if (sender?.open) this.error(sender, 'unavailable', 'the server could not store your message: it was not sent');
-      }
-      return false;
-    }
+  /** EngineHost: messages of the sequence, in seq order, as one buffer, one write per member. */
+  deliver(batch: readonly Delivery[]): void {
     this.joins.flush();
     const frames = encodeTextFrames(batch, (p) =>
       formatServerMessage({ type: 'MSG', username: p.message.username, text: p.message.text }),
@@ -300,47 +354,70 @@ export class ChatHub {
     this.stats.broadcasts += batch.length;
     this.stats.messagesOut += sent * batch.length;
     if (slow) this.dropSlow(slow);
-    return true;
+  }
+
+  /** EngineHost: a message that could not be stored. */
+  unstored(sender: Connection): void {
+    if (sender.open) this.error(sender, 'unavailable', 'the server could not store your message: it was not sent');
+  }
+
+  /** EngineHost: another node's notice. */
+  notice(text: string): void {
+    this.broadcast(text);
   }
 
   /**
    * Bans a username (case-insensitive, kept across restarts). A connected holder of the name
-   * is announced to everyone, themself included, then closed with 1008.
+   * is announced to everyone, themself included, then closed with 1008 (`banned`).
    */
-  ban(rawName: string, message: string, by?: Connection): Outcome {
+  ban(rawName: string, message: string, by?: Connection): Maybe<Outcome> {
     const username = normalizeUsername(rawName);
     const problem = validateUsername(username, this.options.limits.usernameMaxLength);
     if (problem) return { ok: false, code: 'bad_username', text: problem };
     const key = nameIdentity(username);
-    this.bans.add(key, username, message);
-    const holder = this.room.get(key);
-    // The addresses are the clients' own (X-Forwarded-For behind a trusted proxy).
-    this.log.info(
-      {
-        user: username,
-        message,
-        remote: holder?.remoteAddress,
-        by: by === undefined ? 'console' : { user: by.username, remote: by.remoteAddress },
-      },
-      'username banned',
-    );
-    if (holder) {
-      this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason: 'ban', username: holder.username, message }));
-      holder.state = 'closed';
-      this.room.remove(holder);
-      this.usersChanged();
-      holder.ws.close(CloseCode.policy, 'banned');
-    }
-    return { ok: true, text: `banned "${username}"${holder ? ' and disconnected them' : ''}` };
+    // The holder's address when it is on this node (the clients' own: X-Forwarded-For behind a trusted proxy).
+    const remote = this.room.get(key)?.remoteAddress;
+    return andThen(this.engine.ban(key, username, message), (held): Outcome => {
+      this.log.info(
+        {
+          user: username,
+          message,
+          remote,
+          by: by === undefined ? 'console' : { user: by.username, remote: by.remoteAddress },
+        },
+        'username banned',
+      );
+      return { ok: true, text: `banned "${username}"${held ? ' and disconnected them' : ''}` };
+    });
   }
 
-  unban(rawName: string): Outcome {
-    const username = normalizeUsername(rawName);
-    if (!this.bans.remove(nameIdentity(username))) {
-      return { ok: false, code: 'not_banned', text: `"${username}" is not banned` };
+  /** EngineHost: the ban of a connected user, told to everyone; its holder, when here, is closed. */
+  banned(username: string, message: string, holder: Connection | undefined): void {
+    this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason: 'ban', username, message }));
+    if (!holder?.open) return;
+    holder.state = 'closed';
+    holder.stopRegistration();
+    this.room.remove(holder);
+    this.usersChanged();
+    holder.ws.close(CloseCode.policy, 'banned');
+  }
+
+  /** EngineHost: users whose seats the cluster has taken back; their clients reconnect. */
+  evicted(conns: readonly Connection[]): void {
+    for (const conn of conns) {
+      if (!conn.open) continue;
+      conn.ws.terminate();
+      this.leave(conn, 'lost_connection');
     }
-    this.log.info({ user: username }, 'username unbanned');
-    return { ok: true, text: `unbanned "${username}"` };
+  }
+
+  unban(rawName: string): Maybe<Outcome> {
+    const username = normalizeUsername(rawName);
+    return andThen(this.engine.unban(nameIdentity(username)), (removed): Outcome => {
+      if (!removed) return { ok: false, code: 'not_banned', text: `"${username}" is not banned` };
+      this.log.info({ user: username }, 'username unbanned');
+      return { ok: true, text: `unbanned "${username}"` };
+    });
   }
 
   /** The UPDATE's ACKNOWLEDGE carries the name as stored (NFC), then everyone is told. */
@@ -353,6 +430,7 @@ export class ChatHub {
     conn.nameKey = key;
     this.room.rekey(conn, oldKey);
     this.broadcast(formatServerMessage({ type: 'UPDATE', username: old, property: 'username', value: username }));
+    this.engine.renamed(conn, old, oldKey);
     this.log.info({ from: old, to: username }, 'user renamed');
   }
 
@@ -383,6 +461,7 @@ export class ChatHub {
       this.room.remove(conn);
       this.usersChanged();
       if (announced) this.broadcast(formatServerMessage({ type: 'DISCONNECT', reason, username: conn.username }));
+      this.engine.left(conn, reason);
       this.log.info({ user: conn.username, reason }, 'user left');
     }
     if (reason === 'disconnect') conn.ws.close(closeCode);

@@ -55,6 +55,11 @@ export interface ChatServerOptions {
     /** A PUT at least this often (default 60 s). */
     heartbeatMs?: number;
   };
+  /**
+   * `redis://HOST:PORT[/DB]`: this process is one node of a server whose state (names, bans,
+   * the sequence and its history) is in that Redis (contract §11). Needs `id`.
+   */
+  cluster?: string;
   /** Directory of the built web client; a placeholder page is served when it is absent. */
   webRoot?: string;
   /** Open sockets per remote address (an IPv6 address by its /64), connected or not; 0: no cap (default 16). */

@@ -1,3 +1,4 @@
+import { andThen } from '../engine/types.js';
 import type { Command } from './types.js';
 
 /** `c2/CONNECT <username>` → `c2/ACKNOWLEDGE <server name>`; others get `c2/CONNECT <username>`. */
@@ -10,8 +11,10 @@ export const connect: Command = {
   operatorOnly: false,
   rateLimited: false,
   handle(hub, conn, [raw = '']) {
-    const claim = hub.claimName(conn, raw);
-    if (!claim.ok) return claim;
-    hub.join(conn, claim.username, claim.key);
+    return andThen(hub.claimName(conn, raw), (claim) => {
+      if (!claim.ok) return claim;
+      hub.join(conn, claim.username, claim.key);
+      return undefined;
+    });
   },
 };

@@ -14,6 +14,11 @@ export const msg: Command = {
   handle(hub, conn, [text = '']) {
     const problem = validateMessageText(text, hub.options.limits.messageMaxLength);
     if (problem) return refuse('bad_message', problem);
-    hub.say(conn, text);
+    const said = hub.say(conn, text);
+    if (!(said instanceof Promise)) return undefined;
+    return said.then(
+      () => undefined,
+      () => refuse('unavailable', 'the server could not store your message: it was not sent'),
+    );
   },
 };

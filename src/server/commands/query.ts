@@ -1,4 +1,5 @@
 import { printable, splitArgs } from '../../protocol/grammar.js';
+import { andThen } from '../engine/types.js';
 import { QUERIES } from '../queries/index.js';
 import { checkRow, refuse } from './rules.js';
 import type { Command } from './types.js';
@@ -22,7 +23,9 @@ export const query: Command = {
     if (q.arity === 0 && rest !== '') return refuse('too_many_arguments', `${name} takes no arguments`);
     const args = splitArgs(rest, q.arity);
     const outcome = checkRow(q, conn, args.length, hub.options.limits) ?? q.handle(hub, conn, args);
-    hub.reply(conn, outcome);
-    return undefined;
+    return andThen(outcome, (o) => {
+      hub.reply(conn, o);
+      return undefined;
+    });
   },
 };

@@ -1,4 +1,5 @@
 import type { Connection } from '../connection.js';
+import type { Maybe } from '../engine/types.js';
 import type { ChatHub } from '../hub.js';
 import type { Refusal, RowRules } from './rules.js';
 
@@ -15,5 +16,5 @@ export interface Command extends RowRules {
    * and, for a rate-limited row, gives its flood token back (a refused request is not sent,
    * so it does not count against the flood allowance).
    */
-  handle(hub: ChatHub, conn: Connection, args: string[]): Refusal | undefined;
+  handle(hub: ChatHub, conn: Connection, args: string[]): Maybe<Refusal | undefined>;
 }

@@ -1,4 +1,5 @@
 import { printable } from '../../protocol/grammar.js';
+import { andThen } from '../engine/types.js';
 import { refuse } from './rules.js';
 import type { Command } from './types.js';
 
@@ -15,10 +16,12 @@ export const update: Command = {
     if (property !== 'username') {
       return refuse('unknown_property', `unknown property "${printable(property, 32)}": the only property is username`);
     }
-    const claim = hub.claimName(conn, raw);
-    if (!claim.ok) return claim;
-    // The name already held, exactly: acknowledged with it, nothing broadcast, no flood token spent.
-    if (claim.username === conn.username) conn.bucket.refund();
-    hub.rename(conn, claim.username, claim.key);
+    return andThen(hub.claimName(conn, raw), (claim) => {
+      if (!claim.ok) return claim;
+      // The name already held, exactly: acknowledged with it, nothing broadcast, no flood token spent.
+      if (claim.username === conn.username) conn.bucket.refund();
+      if (conn.open) hub.rename(conn, claim.username, claim.key);
+      return undefined;
+    });
   },
 };

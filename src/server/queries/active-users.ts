@@ -1,4 +1,5 @@
 import { answer, refuse } from '../commands/rules.js';
+import { andThen } from '../engine/types.js';
 import { historyAnswerLimit } from './history.js';
 import { defineQuery } from './types.js';
 
@@ -23,12 +24,14 @@ export const activeUsers = defineQuery({
   operatorOnly: false,
   handle(hub, _conn, [offset, count]) {
     if (offset === undefined) {
-      const json = JSON.stringify(hub.room.usernames());
-      if (Buffer.byteLength(json) <= historyAnswerLimit(hub.options.limits.slowConsumerBytes)) return answer(json);
-      return refuse(
-        'too_large',
-        `${hub.room.size} users are connected, too many for one answer: ask for them a page at a time with active_users; <offset>; <count> (at most ${ACTIVE_USERS_PAGE_MAX} a page)`,
-      );
+      return andThen(hub.engine.usernames(), (names) => {
+        const json = JSON.stringify(names);
+        if (Buffer.byteLength(json) <= historyAnswerLimit(hub.options.limits.slowConsumerBytes)) return answer(json);
+        return refuse(
+          'too_large',
+          `${names.length} users are connected, too many for one answer: ask for them a page at a time with active_users; <offset>; <count> (at most ${ACTIVE_USERS_PAGE_MAX} a page)`,
+        );
+      });
     }
     if (!WHOLE_NUMBER.test(offset)) {
       return refuse('bad_argument', 'active_users needs a whole number offset, 0 or more (0 is the first to join)');
@@ -43,6 +46,6 @@ export const activeUsers = defineQuery({
       }
       n = Math.min(Number(count), ACTIVE_USERS_PAGE_MAX);
     }
-    return answer(JSON.stringify(hub.room.usernames(Number(offset), n)));
+    return andThen(hub.engine.usernames(Number(offset), n), (names) => answer(JSON.stringify(names)));
   },
 });

@@ -1,4 +1,5 @@
 import { answer, refuse } from '../commands/rules.js';
+import { andThen } from '../engine/types.js';
 import { HISTORY_QUERY_MAX } from '../options.js';
 import { historyAnswerLimit, messagesThatFit } from './history.js';
 import { defineQuery } from './types.js';
@@ -36,25 +37,27 @@ export const historyAfter = defineQuery({
       }
       n = Number(countText);
     }
-    const log = hub.messages;
-    const lastSeq = log.lastSeq;
+    const log = hub.engine;
     const sameEpoch = epoch === log.epoch;
-    if (sameEpoch && seq > lastSeq) {
+    if (sameEpoch && seq > log.lastSeq) {
       return refuse(
         'bad_argument',
-        `seq ${seq} is after the last message of this epoch (${lastSeq}): ask server_info for the current position`,
+        `seq ${seq} is after the last message of this epoch (${log.lastSeq}): ask server_info for the current position`,
       );
     }
-    const found = sameEpoch ? log.after(seq, n) : null;
-    // The envelope takes a little of the bound; the messages get the rest.
-    const bound = historyAnswerLimit(hub.options.limits.slowConsumerBytes) - 200;
-    if (found?.retained) {
-      const { json, count } = messagesThatFit(found.messages, bound, 'oldest');
-      const more = (found.messages[count - 1]?.seq ?? seq) < lastSeq;
-      return page(log.epoch, lastSeq, true, more, json);
-    }
-    // Another epoch, or seq + 1 is no longer kept: the most recent messages, and say so.
-    return page(log.epoch, lastSeq, false, false, messagesThatFit(log.last(n), bound).json);
+    return andThen(sameEpoch ? log.after(seq, n) : null, (found) => {
+      // Read when the answer is written (a cluster node may have delivered more meanwhile).
+      const lastSeq = log.lastSeq;
+      // The envelope takes a little of the bound; the messages get the rest.
+      const bound = historyAnswerLimit(hub.options.limits.slowConsumerBytes) - 200;
+      if (found?.retained && epoch === log.epoch) {
+        const { json, count } = messagesThatFit(found.messages, bound, 'oldest');
+        const more = (found.messages[count - 1]?.seq ?? seq) < lastSeq;
+        return page(log.epoch, lastSeq, true, more, json);
+      }
+      // Another epoch, or seq + 1 is no longer kept: the most recent messages, and say so.
+      return page(log.epoch, lastSeq, false, false, messagesThatFit(log.last(n), bound).json);
+    });
   },
 });
 

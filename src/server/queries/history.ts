@@ -55,6 +55,6 @@ export const history = defineQuery({
       }
       n = Math.min(Number(count), HISTORY_QUERY_MAX);
     }
-    return answer(messagesThatFit(hub.messages.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes)).json);
+    return answer(messagesThatFit(hub.engine.last(n), historyAnswerLimit(hub.options.limits.slowConsumerBytes)).json);
   },
 });

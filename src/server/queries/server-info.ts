@@ -1,5 +1,6 @@
 import { VERSION } from '../../version.js';
 import { answer } from '../commands/rules.js';
+import { andThen } from '../engine/types.js';
 import { defineQuery } from './types.js';
 
 export const serverInfo = defineQuery({
@@ -11,20 +12,23 @@ export const serverInfo = defineQuery({
   minArgs: 0,
   operatorOnly: false,
   handle(hub, conn) {
-    const { id, name, maxUsers, announceLimit } = hub.options;
-    const { epoch, lastSeq } = hub.messages;
-    return answer(
-      JSON.stringify({
-        id,
-        name,
-        connectedUsers: hub.room.size,
-        maxUsers,
-        announceLimit,
-        version: VERSION,
-        epoch,
-        lastSeq,
-        you: conn.username,
-      }),
-    );
+    return andThen(hub.engine.userCount(), (connectedUsers) => {
+      const { id, name, maxUsers, announceLimit } = hub.options;
+      // Read when the answer is written: lastSeq counts every message sent to this connection before it.
+      const { epoch, lastSeq } = hub.engine;
+      return answer(
+        JSON.stringify({
+          id,
+          name,
+          connectedUsers,
+          maxUsers,
+          announceLimit,
+          version: VERSION,
+          epoch,
+          lastSeq,
+          you: conn.username,
+        }),
+      );
+    });
   },
 });

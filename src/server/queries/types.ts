@@ -1,5 +1,6 @@
 import type { Outcome, RowRules } from '../commands/rules.js';
 import type { Connection } from '../connection.js';
+import type { Maybe } from '../engine/types.js';
 import type { ChatHub } from '../hub.js';
 
 /**
@@ -11,7 +12,7 @@ export interface Query extends RowRules {
   readonly args: readonly string[];
   readonly description: string;
   /** The ACKNOWLEDGE text, or why the query is refused (an ERROR). */
-  handle(hub: ChatHub, conn: Connection, args: string[]): Outcome;
+  handle(hub: ChatHub, conn: Connection, args: string[]): Maybe<Outcome>;
 }
 
 /** What a query file declares; `defineQuery` derives the rest. */

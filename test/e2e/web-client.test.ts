@@ -244,7 +244,14 @@ describeWithChromium('web client (Chromium)', () => {
     expect(await imitation.locator('.announcement-badge').count()).toBe(0);
     // Drawn differently, not only named differently: a band and a coloured edge.
     const look = (row: typeof announced) =>
-      row.evaluate('(el) => { const s = getComputedStyle(el); return s.backgroundColor + " | " + s.boxShadow; }');
+      row.evaluate((el) => {
+        // Runs in the page: getComputedStyle is the browser's (these tests compile without the DOM library).
+        const page = globalThis as unknown as {
+          getComputedStyle(e: unknown): { backgroundColor: string; boxShadow: string };
+        };
+        const s = page.getComputedStyle(el);
+        return `${s.backgroundColor} | ${s.boxShadow}`;
+      });
     const [band, plain] = await Promise.all([look(announced), look(imitation)]);
     expect(band).not.toBe(plain);
     expect(String(band)).not.toMatch(/^rgba\(0, 0, 0, 0\) \| none$/);

@@ -29,6 +29,8 @@ const SLOW = [
   'test/hostile/{chat-corpus,chat-fuzz}.test.ts',
   // c2 server processes against a redis-server of the test's own, one killed with SIGKILL.
   'test/cluster/{node-death,redis-outage}.test.ts',
+  // Debian's nginx in front of c2 processes, with the files of deploy/ (docs/DEPLOY.md).
+  'test/deploy/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -3,7 +3,8 @@ import { type ChatServer, startChatServer } from '../../src/server/chat-server.j
 import type { ChatServerOptions } from '../../src/server/options.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { TestClient } from '../helpers/ws-client.js';
+import type { TestClient } from '../helpers/ws-client.js';
+import { ClientPool, query } from './helpers.js';
 
 /**
  * One c2 server on three nodes over a Redis of the test's own (contract §11): the nodes run
@@ -12,7 +13,7 @@ import { TestClient } from '../helpers/ws-client.js';
 let redis: TestRedis;
 let nextId = 1000;
 const servers: ChatServer[] = [];
-const clients: TestClient[] = [];
+const pool = new ClientPool();
 
 beforeAll(async () => {
   redis = await startTestRedis();
@@ -21,7 +22,7 @@ afterAll(async () => {
   await redis?.dispose();
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  pool.closeAll();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -44,23 +45,8 @@ async function nodes(n: number, options: Partial<ChatServerOptions> = {}): Promi
   return { id, urls: started.map((s) => s.url) };
 }
 
-async function join(url: string, name: string): Promise<TestClient> {
-  const c = await TestClient.connect(url, name);
-  clients.push(c);
-  return c;
-}
-
-async function open(url: string): Promise<TestClient> {
-  const c = await TestClient.open(url);
-  clients.push(c);
-  return c;
-}
-
-async function query(c: TestClient, q: string): Promise<string> {
-  c.send(`c2/QUERY ${q}`);
-  const frame = await c.until((f) => f.startsWith('c2/ACKNOWLEDGE') || f.startsWith('c2/ERROR'));
-  return frame.replace(/^c2\/ACKNOWLEDGE /, '');
-}
+const join = (url: string, name: string) => pool.join(url, name);
+const open = (url: string) => pool.open(url);
 
 describe('a server on three nodes', () => {
   it('users on different nodes see each other join, talk, rename and leave', async () => {
@@ -167,7 +153,7 @@ describe('a server on three nodes', () => {
     expect(await mallory.waitClose()).toBe(1008);
     expect(await query(op, 'active_users')).toBe('["op"]');
 
-    for (const c2 of clients.splice(0)) c2.close();
+    pool.closeAll();
     await Promise.all(servers.splice(0).map((s) => s.close()));
     const again = await Promise.all([node(id), node(id), node(id)]);
     for (const s of again) {

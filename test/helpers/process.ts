@@ -99,3 +99,29 @@ process.on('exit', () => {
 export function listeningUrl(line: string): string {
   return (JSON.parse(line) as { url: string }).url;
 }
+
+export interface StartedC2 {
+  proc: C2Process;
+  /** The URL of its ready line ("listening on …"). */
+  url: string;
+  port: number;
+}
+
+/**
+ * Starts `c2 …args` (a server or a listing) and waits for its ready line; rejects with its
+ * stderr when it exits or stays silent first. `procs` collects the process for the test's
+ * clean-up.
+ */
+export async function startC2(
+  args: string[],
+  options: { env?: Record<string, string>; procs?: C2Process[]; ready?: RegExp; timeoutMs?: number } = {},
+): Promise<StartedC2> {
+  const proc = runC2(args, options.env);
+  options.procs?.push(proc);
+  try {
+    const url = listeningUrl(await proc.waitFor(options.ready ?? /listening on/, options.timeoutMs ?? 20_000));
+    return { proc, url, port: Number(new URL(url).port) };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);
+  }
+}

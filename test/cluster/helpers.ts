@@ -1,0 +1,77 @@
+/**
+ * What the cluster tests share: raw clients kept for clean-up, the query round trip, and a
+ * node as a real `c2 server --cluster` process.
+ */
+import type WebSocket from 'ws';
+import { type C2Process, type StartedC2, startC2 } from '../helpers/process.js';
+import { tempDir } from '../helpers/tmp.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+/** Sends `c2/QUERY q`, answers the ACKNOWLEDGE's text (or the whole c2/ERROR frame). */
+export async function query(c: TestClient, q: string, timeoutMs?: number): Promise<string> {
+  c.send(`c2/QUERY ${q}`);
+  const frame = await c.until((f) => f.startsWith('c2/ACKNOWLEDGE') || f.startsWith('c2/ERROR'), timeoutMs);
+  return frame.replace(/^c2\/ACKNOWLEDGE /, '');
+}
+
+/** Raw clients opened by a test, closed together by `closeAll`. */
+export class ClientPool {
+  readonly clients: TestClient[] = [];
+
+  /** A socket that has CONNECTed as `name`. */
+  async join(url: string, name: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
+    const c = await TestClient.connect(url, name, options);
+    this.clients.push(c);
+    return c;
+  }
+
+  /** A socket that has not CONNECTed yet. */
+  async open(url: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
+    const c = await TestClient.open(url, options);
+    this.clients.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.clients.splice(0)) c.close();
+  }
+}
+
+/**
+ * One node of server `id` as a `c2 server --cluster <redisUrl>` process on 127.0.0.1, port 0,
+ * named "Cluster", with a data directory of its own; `extra` flags after those.
+ */
+export function startNode(id: number, redisUrl: string, procs: C2Process[], extra: string[] = []): Promise<StartedC2> {
+  return startC2(
+    [
+      'server',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--id',
+      String(id),
+      '--name',
+      'Cluster',
+      '--cluster',
+      redisUrl,
+      '--data-dir',
+      tempDir(),
+      '--no-console',
+      ...extra,
+    ],
+    { procs },
+  );
+}
+
+/** The users a node's log says connected to it ("user connected" lines). */
+export function usersOn(node: StartedC2): string[] {
+  return node.proc.stdout.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; user?: string };
+      return entry.msg === 'user connected' && entry.user !== undefined ? [entry.user] : [];
+    } catch {
+      return [];
+    }
+  });
+}

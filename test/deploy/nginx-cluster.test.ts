@@ -1,0 +1,157 @@
+/**
+ * docs/DEPLOY.md, "A cluster behind nginx": Debian's nginx runs deploy/nginx-cluster.conf (its
+ * placeholders filled, nothing else changed), round robin over three `c2 server --cluster`
+ * processes sharing a redis-server of the test's own. Library clients (`NodeC2Client`, with
+ * reconnect) connect through nginx over wss://, land on different nodes, chat; then a node
+ * with users on it is killed with SIGKILL. The others see those users leave
+ * (`lost_connection`) within 10 s; the killed node's clients reconnect through nginx, land on
+ * a live node under the same names, and resume with `recovered: true`: every message sent
+ * meanwhile restored, once, in order.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { NodeC2Client } from '../../src/client/node.js';
+import type { LeaveEvent, ResumedEvent } from '../../src/client/types.js';
+import type { WebSocketConstructor } from '../../src/client/websocket.js';
+import { startNode, usersOn } from '../cluster/helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';
+import type { C2Process, StartedC2 } from '../helpers/process.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { certificateAuthority } from '../helpers/tls.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const ID = 1515;
+const USERS = 6;
+
+/** A library client and everything it emitted, as a person would see it. */
+interface Seen {
+  client: NodeC2Client;
+  name: string;
+  /** Chat messages, "user: text", in the order emitted (replayed ones included). */
+  messages: string[];
+  leaves: Array<LeaveEvent & { at: number }>;
+  resumed: ResumedEvent[];
+}
+
+describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.conf)', () => {
+  const procs: C2Process[] = [];
+  const people: Seen[] = [];
+  let redis: TestRedis;
+  let nodes: StartedC2[];
+  let nginx: TestNginx;
+  let url: string;
+  let TrustingWebSocket: WebSocketConstructor;
+
+  beforeAll(async () => {
+    const certs = certificateAuthority(tempDir('c2-deploy-cluster-'));
+    const ca = readFileSync(certs.ca, 'utf8');
+    // `ws` trusting the test authority, as NodeWebSocket is set up otherwise.
+    TrustingWebSocket = class extends WebSocket {
+      constructor(address: string) {
+        super(address, { ca, perMessageDeflate: false, followRedirects: false });
+      }
+    } as unknown as WebSocketConstructor;
+    redis = await startTestRedis();
+    nodes = await Promise.all([1, 2, 3].map(() => startNode(ID, redis.url, procs, ['--trust-proxy'])));
+    const [one, two, three] = nodes.map((n) => `127.0.0.1:${n.port}`) as [string, string, string];
+    nginx = await startNginx('nginx-cluster.conf', {
+      NODE_1: one,
+      NODE_2: two,
+      NODE_3: three,
+      TLS_CERT: certs.cert,
+      TLS_KEY: certs.key,
+    });
+    url = `wss://127.0.0.1:${nginx.port}`;
+  }, 40_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(people.map((p) => p.client.disconnect()));
+    await nginx?.dispose();
+    for (const p of procs) p.kill('SIGKILL');
+    await redis?.dispose();
+  }, 20_000);
+
+  async function person(name: string): Promise<Seen> {
+    const client = new NodeC2Client({
+      WebSocket: TrustingWebSocket,
+      reconnect: { initialDelayMs: 100, maxDelayMs: 500, maxRefusals: 1000 },
+    });
+    const seen: Seen = { client, name, messages: [], leaves: [], resumed: [] };
+    client.on('message', (m) => seen.messages.push(`${m.username}: ${m.text}`));
+    client.on('leave', (e) => seen.leaves.push({ ...e, at: Date.now() }));
+    client.on('resumed', (e) => seen.resumed.push(e));
+    people.push(seen);
+    await client.connect(url, name);
+    return seen;
+  }
+
+  it('spreads clients over the nodes; kill -9 one: its users are announced gone within 10 s and resume elsewhere, nothing missing', async () => {
+    const everyone: Seen[] = [];
+    for (let i = 0; i < USERS; i++) everyone.push(await person(`user${i}`));
+    // Round robin: every node has users.
+    await eventually(() => nodes.every((n) => usersOn(n).length > 0), 'users on every node', 5000);
+    const placed = nodes.map((n) => usersOn(n).sort());
+    expect(placed.flat().sort()).toEqual(everyone.map((p) => p.name).sort());
+
+    const first = everyone[0] as Seen;
+    await first.client.send('before the kill');
+    await eventually(() => everyone.every((p) => p.messages.length === 1), 'everyone has the first message');
+
+    const victim = nodes[1] as StartedC2;
+    const victims = everyone.filter((p) => placed[1]?.includes(p.name));
+    const survivors = everyone.filter((p) => !victims.includes(p));
+    expect(victims.length).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    victim.proc.kill('SIGKILL');
+    await victim.proc.exited();
+
+    // Said while the victims are away: their names are held until the node's lease runs out.
+    const during: string[] = [];
+    for (const [i, p] of survivors.entries()) {
+      for (let k = 0; k < 2; k++) {
+        const text = `during ${i}.${k}`;
+        await p.client.send(text);
+        during.push(`${p.name}: ${text}`);
+      }
+    }
+
+    // Every survivor sees every victim leave, lost_connection, within 10 s of the kill.
+    await eventually(
+      () => survivors.every((s) => victims.every((v) => s.leaves.some((l) => l.username === v.name))),
+      'the victims announced gone',
+      12_000,
+    );
+    for (const s of survivors) {
+      for (const v of victims) {
+        const leave = s.leaves.find((l) => l.username === v.name) as LeaveEvent & { at: number };
+        expect(leave.reason).toBe('lost_connection');
+        expect(leave.at - killedAt).toBeLessThan(10_000);
+      }
+    }
+
+    // The victims come back through nginx on a live node, resumed with nothing missing.
+    await eventually(() => victims.every((v) => v.resumed.length === 1), 'the victims resumed', 15_000);
+    for (const v of victims) {
+      expect(v.resumed).toEqual([{ recovered: true, restored: during.length }]);
+      expect(v.client.username).toBe(v.name);
+      expect(v.messages).toEqual(['user0: before the kill', ...during]);
+    }
+    const live = [nodes[0], nodes[2]] as StartedC2[];
+    for (const v of victims) expect(live.some((n) => usersOn(n).includes(v.name))).toBe(true);
+
+    // And the room carries on: one message from a victim reaches everyone, once.
+    const back = victims[0] as Seen;
+    await back.client.send('back again');
+    const all = ['user0: before the kill', ...during, `${back.name}: back again`];
+    await eventually(() => everyone.every((p) => p.messages.length === all.length), 'everyone has every message');
+    for (const p of everyone) expect(p.messages).toEqual(all);
+    expect([...(first.client.users as string[])].sort()).toEqual(everyone.map((p) => p.name).sort());
+    console.log(
+      `victims: ${victims.map((v) => v.name).join(', ')}; lost_connection seen ${Math.max(
+        ...survivors.flatMap((s) => s.leaves.map((l) => l.at - killedAt)),
+      )} ms after the kill`,
+    );
+  }, 60_000);
+});

@@ -24,10 +24,16 @@ export function runC2(args: string[], env: Record<string, string> = {}, fileLimi
     fileLimit === undefined
       ? [process.execPath, [C2_BIN, ...args]]
       : ['sh', ['-c', `ulimit -n ${fileLimit} && exec "$0" "$@"`, process.execPath, C2_BIN, ...args]];
-  const proc = spawn(command, argv, {
-    env: { ...process.env, C2_LOG_FORMAT: 'json', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return runCommand(command, argv, { ...process.env, C2_LOG_FORMAT: 'json', ...env });
+}
+
+/**
+ * Runs `command …argv` with exactly the environment `env` (nothing inherited), as runC2
+ * does: lines collected, killed when the test file ends. For a command line written
+ * elsewhere (a systemd unit's ExecStart).
+ */
+export function runCommand(command: string, argv: string[], env: NodeJS.ProcessEnv): C2Process {
+  const proc = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
   let listeners: Array<() => void> = [];

@@ -2,6 +2,7 @@
  * Browser tests: Debian's Chromium (`/usr/bin/chromium`) driven by playwright-core (no
  * browser is ever downloaded), against real servers started in this process on port 0.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,17 @@ export function describeWithChromium(name: string, body: () => void): void {
   }
   console.warn(`⚠ browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set C2_CHROMIUM)`);
   describe.skip(name, body);
+}
+
+/**
+ * base64 of the SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium's
+ * `--ignore-certificate-errors-spki-list` takes it: a test's browser trusts exactly that key
+ * (honoured with the temporary profile Playwright gives it); every other certificate is
+ * still verified.
+ */
+export function spkiHash(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
 }
 
 /** Chromium, with `extraArgs` after the usual ones (for one test's browser only). */

@@ -1,7 +1,8 @@
 /**
  * docs/DEPLOY.md, "A cluster behind nginx": Debian's nginx runs deploy/nginx-cluster.conf (its
- * placeholders filled, nothing else changed), round robin over three `c2 server --cluster`
- * processes sharing a redis-server of the test's own. Library clients (`NodeC2Client`, with
+ * placeholders filled, nothing else changed), round robin over three nodes sharing a
+ * redis-server of the test's own, each run as deploy/c2-server.service runs it with
+ * deploy/c2-node.env as its /etc/c2/server.env (test/helpers/systemd.ts). Library clients (`NodeC2Client`, with
  * reconnect) connect through nginx over wss://, land on different nodes, chat; then a node
  * with users on it is killed with SIGKILL. The others see those users leave
  * (`lost_connection`) within 10 s; the killed node's clients reconnect through nginx, land on
@@ -14,15 +15,15 @@ import WebSocket from 'ws';
 import { NodeC2Client } from '../../src/client/node.js';
 import type { LeaveEvent, ResumedEvent } from '../../src/client/types.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { startNode, usersOn } from '../cluster/helpers.js';
+import { ClientPool, usersOn } from '../cluster/helpers.js';
 import { eventually } from '../helpers/eventually.js';
 import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';
 import type { C2Process, StartedC2 } from '../helpers/process.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { nodeEnvFile, startService } from '../helpers/systemd.js';
 import { certificateAuthority } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const ID = 1515;
 const USERS = 6;
 
 /** A library client and everything it emitted, as a person would see it. */
@@ -37,6 +38,7 @@ interface Seen {
 
 describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.conf)', () => {
   const procs: C2Process[] = [];
+  const pool = new ClientPool();
   const people: Seen[] = [];
   let redis: TestRedis;
   let nodes: StartedC2[];
@@ -54,7 +56,9 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
       }
     } as unknown as WebSocketConstructor;
     redis = await startTestRedis();
-    nodes = await Promise.all([1, 2, 3].map(() => startNode(ID, redis.url, procs, ['--trust-proxy'])));
+    // Each node as deploy/c2-server.service runs it, with deploy/c2-node.env as /etc/c2/server.env.
+    const nodeEnv = nodeEnvFile({ NODE_HOST: '127.0.0.1', REDIS_URL: redis.url, OP_PASSWORD: 'not used here' });
+    nodes = await Promise.all([1, 2, 3].map(() => startService(procs, nodeEnv)));
     const [one, two, three] = nodes.map((n) => `127.0.0.1:${n.port}`) as [string, string, string];
     nginx = await startNginx('nginx-cluster.conf', {
       NODE_1: one,
@@ -67,6 +71,7 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
   }, 40_000);
 
   afterAll(async () => {
+    pool.closeAll();
     await Promise.allSettled(people.map((p) => p.client.disconnect()));
     await nginx?.dispose();
     for (const p of procs) p.kill('SIGKILL');
@@ -96,6 +101,7 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
     expect(placed.flat().sort()).toEqual(everyone.map((p) => p.name).sort());
 
     const first = everyone[0] as Seen;
+    expect(first.client.serverName).toBe('Chatter Cluster'); // deploy/c2-node.env's C2_NAME
     await first.client.send('before the kill');
     await eventually(() => everyone.every((p) => p.messages.length === 1), 'everyone has the first message');
 
@@ -154,4 +160,31 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
       )} ms after the kill`,
     );
   }, 60_000);
+
+  it('nginx restarted: every client is cut off, reconnects through it and resumes, nothing missing', async () => {
+    expect(people).toHaveLength(USERS);
+    const live = nodes.filter((n) => n.proc.proc.exitCode === null);
+    const watcher = await pool.join(live[0]?.url as string, 'watcher');
+    const before = people.map((p) => p.resumed.length);
+    await nginx.stop();
+    // Everyone through nginx is gone at once (their sockets closed): the nodes say so.
+    const gone = await watcher.take(USERS, 5000);
+    expect(gone.sort()).toEqual(people.map((p) => `c2/DISCONNECT lost_connection; ${p.name}`).sort());
+    watcher.send('c2/MSG while nginx was down');
+    watcher.send('c2/MSG and again');
+    expect(await watcher.take(2)).toEqual(['c2/MSG watcher; while nginx was down', 'c2/MSG watcher; and again']);
+    const expected = [...(people[0] as Seen).messages, 'watcher: while nginx was down', 'watcher: and again'];
+    await nginx.start();
+    await eventually(
+      () => people.every((p, i) => p.resumed.length === (before[i] as number) + 1),
+      'all resumed',
+      15_000,
+    );
+    for (const p of people) {
+      expect(p.resumed.at(-1)).toEqual({ recovered: true, restored: 2 });
+      expect(p.messages).toEqual(expected);
+    }
+    const joined = await watcher.take(USERS, 5000);
+    expect(joined.sort()).toEqual(people.map((p) => `c2/CONNECT ${p.name}`).sort());
+  }, 40_000);
 });

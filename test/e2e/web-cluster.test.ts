@@ -1,6 +1,7 @@
 /**
  * The web client in Chromium through nginx (deploy/nginx-cluster.conf, placeholders filled)
- * in front of three `c2 server --cluster` nodes sharing a redis-server of the test's own
+ * in front of three nodes (deploy/c2-server.service with deploy/c2-node.env, as in
+ * test/deploy/nginx-cluster.test.ts) sharing a redis-server of the test's own
  * (docs/DEPLOY.md, "A cluster behind nginx"). The page chats; the node it is on (its log
  * says which) is killed with SIGKILL; another user, on another node, sees the page's user
  * leave within 10 s and talks meanwhile; the page reconnects through nginx to a live node,
@@ -11,16 +12,15 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ClientPool, startNode, usersOn } from '../cluster/helpers.js';
+import { ClientPool, usersOn } from '../cluster/helpers.js';
 import { eventually } from '../helpers/eventually.js';
 import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';
 import type { C2Process, StartedC2 } from '../helpers/process.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { nodeEnvFile, startService } from '../helpers/systemd.js';
 import { certificateAuthority } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 import { describeWithChromium, launchChromium, screenshot, spkiHash } from './helpers.js';
-
-const ID = 1516;
 
 describeWithNginx('web client through nginx, three nodes (nginx)', () => {
   describeWithChromium('web client through nginx, three nodes (Chromium)', () => {
@@ -34,8 +34,10 @@ describeWithNginx('web client through nginx, three nodes (nginx)', () => {
     beforeAll(async () => {
       const certs = certificateAuthority(tempDir('c2-e2e-cluster-'));
       redis = await startTestRedis();
+      // Each node as deploy/c2-server.service runs it, with deploy/c2-node.env as /etc/c2/server.env.
+      const nodeEnv = nodeEnvFile({ NODE_HOST: '127.0.0.1', REDIS_URL: redis.url, OP_PASSWORD: 'not used here' });
       [nodes, browser] = await Promise.all([
-        Promise.all([1, 2, 3].map(() => startNode(ID, redis.url, procs, ['--trust-proxy']))),
+        Promise.all([1, 2, 3].map(() => startService(procs, nodeEnv))),
         launchChromium([`--ignore-certificate-errors-spki-list=${spkiHash(readFileSync(certs.cert, 'utf8'))}`]),
       ]);
       const [one, two, three] = nodes.map((n) => `127.0.0.1:${n.port}`) as [string, string, string];
@@ -85,7 +87,9 @@ describeWithNginx('web client through nginx, three nodes (nginx)', () => {
       await home.proc.exited();
       bob.send('c2/MSG said while you were away');
       bob.send('c2/MSG and this too');
-      expect(await bob.until((f) => f.startsWith('c2/DISCONNECT'), 10_000)).toBe('c2/DISCONNECT lost_connection; alice');
+      expect(await bob.until((f) => f.startsWith('c2/DISCONNECT'), 10_000)).toBe(
+        'c2/DISCONNECT lost_connection; alice',
+      );
       const goneAfter = Date.now() - killedAt;
       expect(goneAfter).toBeLessThan(10_000);
 

@@ -114,9 +114,8 @@ export interface StartedC2 {
 }
 
 /**
- * Starts `c2 …args` (a server or a listing) and waits for its ready line; rejects with its
- * stderr when it exits or stays silent first. `procs` collects the process for the test's
- * clean-up.
+ * Starts `c2 …args` (a server or a listing) and waits for its ready line (see whenReady).
+ * `procs` collects the process for the test's clean-up.
  */
 export async function startC2(
   args: string[],
@@ -124,8 +123,13 @@ export async function startC2(
 ): Promise<StartedC2> {
   const proc = runC2(args, options.env);
   options.procs?.push(proc);
+  return whenReady(proc, options.ready, options.timeoutMs);
+}
+
+/** Waits for a process's ready line; rejects with its stderr when it exits or stays silent first. */
+export async function whenReady(proc: C2Process, ready = /listening on/, timeoutMs = 20_000): Promise<StartedC2> {
   try {
-    const url = listeningUrl(await proc.waitFor(options.ready ?? /listening on/, options.timeoutMs ?? 20_000));
+    const url = listeningUrl(await proc.waitFor(ready, timeoutMs));
     return { proc, url, port: Number(new URL(url).port) };
   } catch (err) {
     throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);

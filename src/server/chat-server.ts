@@ -8,7 +8,7 @@ import { closeApp } from '../http/close.js';
 import { registerWebClient } from '../http/web-client.js';
 import { bracketHost } from '../protocol/address.js';
 import { Admission, readDescriptorLimit, refusalResponse } from './admission.js';
-import { ClusterMismatch, RedisEngine } from './engine/redis.js';
+import { ClusterMismatch, RedisEngine, redactRedisUrl } from './engine/redis.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
 import {
@@ -70,7 +70,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     } catch (err) {
       store.close();
       if (err instanceof ClusterMismatch) throw err;
-      throw new Error(`cannot reach the cluster store ${options.cluster}: ${(err as Error).message}`);
+      throw new Error(`cannot reach the cluster store ${redactRedisUrl(options.cluster)}: ${(err as Error).message}`);
     }
   }
   const cluster = engine;

@@ -106,7 +106,7 @@ describeWithNginx('one c2 server behind nginx (deploy/nginx-single.conf)', () =>
       pool.open(wss, { ca, localAddress: '127.0.0.2', headers: { 'X-Forwarded-For': '203.0.113.9' } }),
     ).rejects.toThrow(/429/);
     // … while a third address still gets in: nginx's own address is not what is counted.
-    const carol = await pool.join(wss, 'carol', { ca, localAddress: '127.0.0.4' });
+    await pool.join(wss, 'carol', { ca, localAddress: '127.0.0.4' });
     expect(await alice.next()).toBe('c2/CONNECT carol');
   });
 

@@ -264,6 +264,18 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** The Redis URL for logs and errors: its password (redis://:PASSWORD@host) shown as `***`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
 function redisClient(url: string, name: string): Redis {
   return new Redis(url, {
     connectionName: name,
@@ -330,7 +342,7 @@ export class RedisEngine implements RoomEngine {
       if (down || this.closed) return;
       down = true;
       this.log.error(
-        { cluster: options.url },
+        { cluster: redactRedisUrl(options.url) },
         'the cluster store (Redis) is unreachable: requests that need it are refused until it returns',
       );
     });
@@ -338,7 +350,7 @@ export class RedisEngine implements RoomEngine {
       this.connectedSince = Date.now();
       if (!down) return;
       down = false;
-      this.log.info({ cluster: options.url }, 'the cluster store (Redis) is back');
+      this.log.info({ cluster: redactRedisUrl(options.url) }, 'the cluster store (Redis) is back');
     });
   }
 

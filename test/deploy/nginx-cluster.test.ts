@@ -9,11 +9,13 @@
  * a live node under the same names, and resume with `recovered: true`: every message sent
  * meanwhile restored, once, in order.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { C2Error } from '../../src/client/errors.js';
 import { NodeC2Client } from '../../src/client/node.js';
-import type { LeaveEvent, ResumedEvent } from '../../src/client/types.js';
+import type { LeaveEvent, ResumedEvent, ServerInfo } from '../../src/client/types.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { ClientPool, usersOn } from '../cluster/helpers.js';
 import { eventually } from '../helpers/eventually.js';
@@ -55,7 +57,8 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
         super(address, { ca, perMessageDeflate: false, followRedirects: false });
       }
     } as unknown as WebSocketConstructor;
-    redis = await startTestRedis();
+    // Redis as deploy/redis-c2.conf sets it up: a password, AOF, no eviction.
+    redis = await startTestRedis({ deployConfig: { password: randomBytes(16).toString('hex') } });
     // Each node as deploy/c2-server.service runs it, with deploy/c2-node.env as /etc/c2/server.env.
     const nodeEnv = nodeEnvFile({ NODE_HOST: '127.0.0.1', REDIS_URL: redis.url, OP_PASSWORD: 'not used here' });
     nodes = await Promise.all([1, 2, 3].map(() => startService(procs, nodeEnv)));
@@ -186,5 +189,34 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
     }
     const joined = await watcher.take(USERS, 5000);
     expect(joined.sort()).toEqual(people.map((p) => `c2/CONNECT ${p.name}`).sort());
+  }, 40_000);
+
+  it('Redis restarted (deploy/redis-c2.conf: AOF): nobody is cut off, [unavailable] meanwhile, then the same sequence goes on', async () => {
+    const first = people[0] as Seen;
+    const closes: string[] = [];
+    for (const p of people) p.client.on('close', () => closes.push(p.name));
+    const info = (await first.client.query('server_info')) as ServerInfo;
+    const before = people.map((p) => p.messages.length);
+    await redis.stop();
+    const refused = await first.client.send('into the void').then(
+      () => null,
+      (err: C2Error) => err,
+    );
+    expect(refused).toMatchObject({ code: 'server', serverCode: 'unavailable' });
+    await redis.start();
+    await eventually(
+      () =>
+        first.client.send('Redis is back').then(
+          () => true,
+          () => false,
+        ),
+      'a message taken again',
+      15_000,
+    );
+    await eventually(() => people.every((p, i) => p.messages.length === (before[i] as number) + 1), 'everyone has it');
+    for (const p of people) expect(p.messages.at(-1)).toBe(`${first.name}: Redis is back`);
+    const after = (await first.client.query('server_info')) as ServerInfo;
+    expect(after).toMatchObject({ epoch: info.epoch, lastSeq: info.lastSeq + 1, connectedUsers: USERS + 1 });
+    expect(closes).toEqual([]);
   }, 40_000);
 });

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployFile } from './deploy.js';
 import { holdPort } from './ports.js';
 
 /**
@@ -22,32 +23,48 @@ export interface TestRedis {
   dispose(): Promise<void>;
 }
 
-function pingable(port: number): Promise<boolean> {
+function pingable(port: number, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
+    let answer = '';
     socket.once('error', () => resolve(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
+    socket.once('connect', () => socket.write(`${password === undefined ? '' : `AUTH ${password}\r\n`}PING\r\n`));
+    socket.on('data', (data) => {
+      answer += data.toString();
+      if (!answer.includes('+PONG') && !answer.includes('-')) return;
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      resolve(answer.includes('+PONG') && !answer.includes('-'));
     });
   });
 }
 
-export async function startTestRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
+/**
+ * Options: `appendonly` (AOF on); or `deployConfig`: run deploy/redis-c2.conf (docs/DEPLOY.md)
+ * as it is, its placeholders filled with this port, directory and password (AOF on).
+ */
+export async function startTestRedis(
+  options: { appendonly?: boolean; deployConfig?: { password: string } } = {},
+): Promise<TestRedis> {
   const held = await holdPort();
   const port = held.port;
   const dir = mkdtempSync(join(tmpdir(), 'c2-redis-'));
   let child: ChildProcess | undefined;
+  const password = options.deployConfig?.password;
+  const deployConfig = password === undefined ? undefined : { REDIS_PASSWORD: password };
   const launch = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no'];
     args.push('--appendonly', options.appendonly ? 'yes' : 'no');
+    if (deployConfig !== undefined) {
+      const values = { REDIS_BIND: '127.0.0.1', REDIS_PORT: String(port), REDIS_DIR: dir, ...deployConfig };
+      writeFileSync(join(dir, 'c2.conf'), deployFile('redis-c2.conf', values));
+      args.splice(0, args.length, join(dir, 'c2.conf'));
+    }
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout?.resume();
     proc.stderr?.resume();
     child = proc;
     const deadline = Date.now() + 10_000;
-    while (!(await pingable(port))) {
+    while (!(await pingable(port, password))) {
       if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}) on port ${port}`);
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -65,7 +82,7 @@ export async function startTestRedis(options: { appendonly?: boolean } = {}): Pr
   await launch();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${password === undefined ? '' : `:${password}@`}127.0.0.1:${port}`,
     stop,
     start: launch,
     async dispose() {

@@ -6,7 +6,7 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deployFile } from './nginx.js';
+import { deployFile } from './deploy.js';
 import { type C2Process, runCommand, type StartedC2, whenReady } from './process.js';
 import { tempDir } from './tmp.js';
 

@@ -64,14 +64,33 @@ export function startNode(id: number, redisUrl: string, procs: C2Process[], extr
   );
 }
 
-/** The users a node's log says connected to it ("user connected" lines). */
-export function usersOn(node: StartedC2): string[] {
+interface LogEntry {
+  msg?: string;
+  user?: string;
+}
+
+function logEntries(node: StartedC2): LogEntry[] {
   return node.proc.stdout.flatMap((line) => {
     try {
-      const entry = JSON.parse(line) as { msg?: string; user?: string };
-      return entry.msg === 'user connected' && entry.user !== undefined ? [entry.user] : [];
+      return [JSON.parse(line) as LogEntry];
     } catch {
       return [];
     }
   });
+}
+
+/** The users a node's log says connected to it ("user connected" lines), ever. */
+export function usersOn(node: StartedC2): string[] {
+  return logEntries(node).flatMap((e) => (e.msg === 'user connected' && e.user !== undefined ? [e.user] : []));
+}
+
+/** The users on a node now, by its log: connected and not left since. */
+export function usersOnNow(node: StartedC2): string[] {
+  const now: string[] = [];
+  for (const e of logEntries(node)) {
+    if (e.user === undefined) continue;
+    if (e.msg === 'user connected') now.push(e.user);
+    else if (e.msg === 'user left' && now.includes(e.user)) now.splice(now.indexOf(e.user), 1);
+  }
+  return now;
 }

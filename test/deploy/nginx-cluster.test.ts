@@ -17,7 +17,7 @@ import type { C2Error } from '../../src/client/errors.js';
 import { NodeC2Client } from '../../src/client/node.js';
 import type { LeaveEvent, ResumedEvent, ServerInfo } from '../../src/client/types.js';
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
-import { ClientPool, usersOn } from '../cluster/helpers.js';
+import { ClientPool, usersOn, usersOnNow } from '../cluster/helpers.js';
 import { eventually } from '../helpers/eventually.js';
 import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';
 import type { C2Process, StartedC2 } from '../helpers/process.js';
@@ -37,6 +37,8 @@ interface Seen {
   leaves: Array<LeaveEvent & { at: number }>;
   resumed: ResumedEvent[];
 }
+
+const running = (n: StartedC2) => n.proc.proc.exitCode === null && n.proc.proc.signalCode === null;
 
 describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.conf)', () => {
   const procs: C2Process[] = [];
@@ -166,7 +168,7 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
 
   it('nginx restarted: every client is cut off, reconnects through it and resumes, nothing missing', async () => {
     expect(people).toHaveLength(USERS);
-    const live = nodes.filter((n) => n.proc.proc.exitCode === null);
+    const live = nodes.filter(running);
     const watcher = await pool.join(live[0]?.url as string, 'watcher');
     const before = people.map((p) => p.resumed.length);
     await nginx.stop();
@@ -218,5 +220,38 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
     const after = (await first.client.query('server_info')) as ServerInfo;
     expect(after).toMatchObject({ epoch: info.epoch, lastSeq: info.lastSeq + 1, connectedUsers: USERS + 1 });
     expect(closes).toEqual([]);
+  }, 40_000);
+
+  it('a node stopped as systemd stops it (SIGTERM): its users are announced gone at once and resume on another', async () => {
+    const live = nodes.filter(running);
+    expect(live).toHaveLength(2);
+    const onNode = (n: StartedC2) => people.filter((p) => usersOnNow(n).includes(p.name));
+    const stopping = live.find((n) => onNode(n).length > 0) as StartedC2;
+    const movers = onNode(stopping);
+    // Everyone on it leaves: the movers, and the watcher of the test before if it was there.
+    const gone = usersOnNow(stopping);
+    const stayers = people.filter((p) => !movers.includes(p));
+    expect(movers.length).toBeGreaterThan(0);
+    const leavesBefore = stayers.map((p) => p.leaves.length);
+    const resumedBefore = movers.map((p) => p.resumed.length);
+    const stoppedAt = Date.now();
+    stopping.proc.kill('SIGTERM');
+    expect(await stopping.proc.exited(20_000)).toBe(0);
+    await eventually(
+      () => stayers.every((p, i) => p.leaves.length >= (leavesBefore[i] as number) + gone.length),
+      'the movers announced gone',
+    );
+    for (const p of stayers) {
+      const fresh = p.leaves.slice(leavesBefore[stayers.indexOf(p)]);
+      expect(fresh.map((l) => `${l.username} ${l.reason}`).sort()).toEqual(
+        gone.map((name) => `${name} lost_connection`).sort(),
+      );
+      for (const l of fresh) expect(l.at - stoppedAt).toBeLessThan(2000);
+    }
+    await eventually(() => movers.every((p, i) => p.resumed.length === (resumedBefore[i] as number) + 1), 'resumed');
+    for (const p of movers) expect(p.resumed.at(-1)).toEqual({ recovered: true, restored: 0 });
+    const mover = movers[0] as Seen;
+    await mover.client.send('moved over');
+    await eventually(() => people.every((p) => p.messages.at(-1) === `${mover.name}: moved over`), 'everyone has it');
   }, 40_000);
 });

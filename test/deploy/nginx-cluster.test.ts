@@ -25,6 +25,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { nodeEnvFile, startService } from '../helpers/systemd.js';
 import { certificateAuthority } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
+import { http } from '../listing/helpers/http.js';
 
 const USERS = 6;
 
@@ -38,6 +39,9 @@ interface Seen {
   resumed: ResumedEvent[];
 }
 
+/** The status of a GET over https, trusting `ca`. */
+const statusOf = async (url: string, ca: string) => (await http(url, url, { ca })).status;
+
 const running = (n: StartedC2) => n.proc.proc.exitCode === null && n.proc.proc.signalCode === null;
 
 describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.conf)', () => {
@@ -49,10 +53,11 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
   let nginx: TestNginx;
   let url: string;
   let TrustingWebSocket: WebSocketConstructor;
+  let ca: string;
 
   beforeAll(async () => {
     const certs = certificateAuthority(tempDir('c2-deploy-cluster-'));
-    const ca = readFileSync(certs.ca, 'utf8');
+    ca = readFileSync(certs.ca, 'utf8');
     // `ws` trusting the test authority, as NodeWebSocket is set up otherwise.
     TrustingWebSocket = class extends WebSocket {
       constructor(address: string) {
@@ -107,6 +112,9 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
 
     const first = everyone[0] as Seen;
     expect(first.client.serverName).toBe('Chatter Cluster'); // deploy/c2-node.env's C2_NAME
+    // Each node's /metrics is its own: nginx refuses it.
+    expect(await statusOf(`https://127.0.0.1:${nginx.port}/metrics`, ca)).toBe(403);
+    expect(await statusOf(`https://127.0.0.1:${nginx.port}/healthz`, ca)).toBe(200);
     await first.client.send('before the kill');
     await eventually(() => everyone.every((p) => p.messages.length === 1), 'everyone has the first message');
 

@@ -14,29 +14,10 @@ import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.
 import { type C2Process, type StartedC2, startC2 } from '../helpers/process.js';
 import { certificateAuthority } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
+import { http } from '../listing/helpers/http.js';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function get(url: string, options: { ca?: string; localAddress?: string } = {}): Promise<Reply> {
-  const send = url.startsWith('https:') ? request : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(url, { ...options, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A GET of `url` (the listing tests' http helper). */
+const get = (url: string, options: { ca?: string; localAddress?: string } = {}) => http(url, url, options);
 
 describeWithNginx('one c2 server behind nginx (deploy/nginx-single.conf)', () => {
   const procs: C2Process[] = [];
@@ -115,8 +96,8 @@ describeWithNginx('one c2 server behind nginx (deploy/nginx-single.conf)', () =>
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     const direct = await get(`${server.url.replace(/^ws/, 'http')}/`);
-    expect(page.body).toBe(direct.body);
-    const script = /<script[^>]+src="([^"]+)"/.exec(page.body)?.[1];
+    expect(page.text).toBe(direct.text);
+    const script = /<script[^>]+src="([^"]+)"/.exec(page.text)?.[1];
     expect(script).toBeDefined();
     const asset = await get(new URL(script as string, `https://127.0.0.1:${nginx.port}/`).href, { ca });
     expect(asset.status).toBe(200);
@@ -129,6 +110,6 @@ describeWithNginx('one c2 server behind nginx (deploy/nginx-single.conf)', () =>
     expect((await get(`https://127.0.0.1:${nginx.port}/metrics`, { ca, localAddress: '127.0.0.2' })).status).toBe(403);
     const metrics = await get(`https://127.0.0.1:${nginx.port}/metrics`, { ca });
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toMatch(/^c2_connected_users 3$/m);
+    expect(metrics.text).toMatch(/^c2_connected_users 3$/m);
   });
 });

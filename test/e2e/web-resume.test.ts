@@ -10,20 +10,17 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Gate, startGate } from '../helpers/gate.js';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { C2Processes, type StartedC2 } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { describeWithChromium, launchChromium, screenshot } from './helpers.js';
 
-const procs: C2Process[] = [];
+const processes = new C2Processes();
 const raw: TestClient[] = [];
 
-async function serverProcess(dataDir: string): Promise<{ proc: C2Process; url: string; port: number }> {
+function serverProcess(dataDir: string): Promise<StartedC2> {
   const args = ['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--name', 'Resume Room'];
-  const proc = runC2([...args, '--no-console']);
-  procs.push(proc);
-  const url = listeningUrl(await proc.waitFor(/listening on/, 15_000));
-  return { proc, url, port: Number(new URL(url).port) };
+  return processes.start([...args, '--no-console']);
 }
 
 async function talker(url: string): Promise<TestClient> {
@@ -44,7 +41,7 @@ describeWithChromium('web client across a restart of the chat server (Chromium)'
     for (const c of raw) c.close();
     await browser?.close();
     await gate?.close();
-    for (const p of procs) p.kill('SIGKILL');
+    processes.killAll();
   }, 30_000);
 
   it('shows every message once, the missed ones in place, and the restored notice', async () => {

@@ -135,3 +135,25 @@ export async function whenReady(proc: C2Process, ready = /listening on/, timeout
     throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);
   }
 }
+
+/** The c2 processes of one test file: run or started through it, killed together by `killAll`. */
+export class C2Processes {
+  readonly all: C2Process[] = [];
+
+  /** `c2 …args`, not waited for. */
+  run(args: string[], env?: Record<string, string>): C2Process {
+    const proc = runC2(args, env);
+    this.all.push(proc);
+    return proc;
+  }
+
+  /** `c2 …args`, once its ready line is out (see startC2). */
+  start(args: string[], options: { env?: Record<string, string>; ready?: RegExp; timeoutMs?: number } = {}) {
+    return startC2(args, { ...options, procs: this.all });
+  }
+
+  /** SIGKILL to every process still running (for afterEach or afterAll). */
+  killAll(): void {
+    for (const p of this.all.splice(0)) p.kill('SIGKILL');
+  }
+}

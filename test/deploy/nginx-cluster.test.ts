@@ -1,16 +1,13 @@
 /**
- * docs/DEPLOY.md, "A cluster behind nginx": Debian's nginx runs deploy/nginx-cluster.conf (its
- * placeholders filled, nothing else changed), round robin over three nodes sharing a
- * redis-server of the test's own, each run as deploy/c2-server.service runs it with
- * deploy/c2-node.env as its /etc/c2/server.env (test/helpers/systemd.ts). Library clients (`NodeC2Client`, with
+ * docs/DEPLOY.md, "A cluster behind nginx", every part from its file in deploy/ (./cluster.ts):
+ * Debian's nginx with deploy/nginx-cluster.conf, round robin over three nodes run as the
+ * systemd unit runs them, a Redis from deploy/redis-c2.conf. Library clients (`NodeC2Client`, with
  * reconnect) connect through nginx over wss://, land on different nodes, chat; then a node
  * with users on it is killed with SIGKILL. The others see those users leave
  * (`lost_connection`) within 10 s; the killed node's clients reconnect through nginx, land on
  * a live node under the same names, and resume with `recovered: true`: every message sent
  * meanwhile restored, once, in order.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { C2Error } from '../../src/client/errors.js';
@@ -19,13 +16,11 @@ import type { LeaveEvent, ResumedEvent, ServerInfo } from '../../src/client/type
 import type { WebSocketConstructor } from '../../src/client/websocket.js';
 import { ClientPool, usersOn, usersOnNow } from '../cluster/helpers.js';
 import { eventually } from '../helpers/eventually.js';
-import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';
-import type { C2Process, StartedC2 } from '../helpers/process.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { nodeEnvFile, startService } from '../helpers/systemd.js';
-import { certificateAuthority } from '../helpers/tls.js';
-import { tempDir } from '../helpers/tmp.js';
+import { describeWithNginx, type TestNginx } from '../helpers/nginx.js';
+import type { StartedC2 } from '../helpers/process.js';
+import type { TestRedis } from '../helpers/redis.js';
 import { http } from '../listing/helpers/http.js';
+import { type DeployedCluster, startDeployedCluster } from './cluster.js';
 
 const USERS = 6;
 
@@ -45,8 +40,8 @@ const statusOf = async (url: string, ca: string) => (await http(url, url, { ca }
 const running = (n: StartedC2) => n.proc.proc.exitCode === null && n.proc.proc.signalCode === null;
 
 describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.conf)', () => {
-  const procs: C2Process[] = [];
   const pool = new ClientPool();
+  let cluster: DeployedCluster;
   const people: Seen[] = [];
   let redis: TestRedis;
   let nodes: StartedC2[];
@@ -56,36 +51,21 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
   let ca: string;
 
   beforeAll(async () => {
-    const certs = certificateAuthority(tempDir('c2-deploy-cluster-'));
-    ca = readFileSync(certs.ca, 'utf8');
+    cluster = await startDeployedCluster();
+    ({ redis, nodes, nginx, ca } = cluster);
     // `ws` trusting the test authority, as NodeWebSocket is set up otherwise.
     TrustingWebSocket = class extends WebSocket {
       constructor(address: string) {
         super(address, { ca, perMessageDeflate: false, followRedirects: false });
       }
     } as unknown as WebSocketConstructor;
-    // Redis as deploy/redis-c2.conf sets it up: a password, AOF, no eviction.
-    redis = await startTestRedis({ deployConfig: { password: randomBytes(16).toString('hex') } });
-    // Each node as deploy/c2-server.service runs it, with deploy/c2-node.env as /etc/c2/server.env.
-    const nodeEnv = nodeEnvFile({ NODE_HOST: '127.0.0.1', REDIS_URL: redis.url, OP_PASSWORD: 'not used here' });
-    nodes = await Promise.all([1, 2, 3].map(() => startService(procs, nodeEnv)));
-    const [one, two, three] = nodes.map((n) => `127.0.0.1:${n.port}`) as [string, string, string];
-    nginx = await startNginx('nginx-cluster.conf', {
-      NODE_1: one,
-      NODE_2: two,
-      NODE_3: three,
-      TLS_CERT: certs.cert,
-      TLS_KEY: certs.key,
-    });
     url = `wss://127.0.0.1:${nginx.port}`;
   }, 40_000);
 
   afterAll(async () => {
     pool.closeAll();
     await Promise.allSettled(people.map((p) => p.client.disconnect()));
-    await nginx?.dispose();
-    for (const p of procs) p.kill('SIGKILL');
-    await redis?.dispose();
+    await cluster?.dispose();
   }, 20_000);
 
   async function person(name: string): Promise<Seen> {

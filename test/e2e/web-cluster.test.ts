@@ -1,8 +1,7 @@
 /**
- * The web client in Chromium through nginx (deploy/nginx-cluster.conf, placeholders filled)
- * in front of three nodes (deploy/c2-server.service with deploy/c2-node.env, as in
- * test/deploy/nginx-cluster.test.ts) sharing a redis-server of the test's own
- * (docs/DEPLOY.md, "A cluster behind nginx"). The page chats; the node it is on (its log
+ * The web client in Chromium through the cluster of docs/DEPLOY.md, "A cluster behind nginx",
+ * every part from its file in deploy/ (test/deploy/cluster.ts: nginx-cluster.conf, three
+ * nodes run as the systemd unit runs them, redis-c2.conf). The page chats; the node it is on (its log
  * says which) is killed with SIGKILL; another user, on another node, sees the page's user
  * leave within 10 s and talks meanwhile; the page reconnects through nginx to a live node,
  * shows the missed messages once, in place, with the restored notice, and keeps chatting.
@@ -13,64 +12,41 @@ import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClientPool, usersOn } from '../cluster/helpers.js';
+import { type DeployedCluster, startDeployedCluster } from '../deploy/cluster.js';
 import { eventually } from '../helpers/eventually.js';
-import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';
-import type { C2Process, StartedC2 } from '../helpers/process.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { nodeEnvFile, startService } from '../helpers/systemd.js';
+import { describeWithNginx, type TestNginx } from '../helpers/nginx.js';
+import type { StartedC2 } from '../helpers/process.js';
 import { certificateAuthority } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
-import { describeWithChromium, launchChromium, screenshot, spkiHash } from './helpers.js';
+import { describeWithChromium, joinedPage, launchChromium, screenshot, spkiHash } from './helpers.js';
 
 describeWithNginx('web client through nginx, three nodes (nginx)', () => {
   describeWithChromium('web client through nginx, three nodes (Chromium)', () => {
-    const procs: C2Process[] = [];
     const pool = new ClientPool();
-    let redis: TestRedis;
+    let cluster: DeployedCluster;
     let nodes: StartedC2[];
     let nginx: TestNginx;
     let browser: Browser;
 
     beforeAll(async () => {
       const certs = certificateAuthority(tempDir('c2-e2e-cluster-'));
-      redis = await startTestRedis();
-      // Each node as deploy/c2-server.service runs it, with deploy/c2-node.env as /etc/c2/server.env.
-      const nodeEnv = nodeEnvFile({ NODE_HOST: '127.0.0.1', REDIS_URL: redis.url, OP_PASSWORD: 'not used here' });
-      [nodes, browser] = await Promise.all([
-        Promise.all([1, 2, 3].map(() => startService(procs, nodeEnv))),
-        launchChromium([`--ignore-certificate-errors-spki-list=${spkiHash(readFileSync(certs.cert, 'utf8'))}`]),
-      ]);
-      const [one, two, three] = nodes.map((n) => `127.0.0.1:${n.port}`) as [string, string, string];
-      nginx = await startNginx('nginx-cluster.conf', {
-        NODE_1: one,
-        NODE_2: two,
-        NODE_3: three,
-        TLS_CERT: certs.cert,
-        TLS_KEY: certs.key,
-      });
+      const trust = `--ignore-certificate-errors-spki-list=${spkiHash(readFileSync(certs.cert, 'utf8'))}`;
+      [cluster, browser] = await Promise.all([startDeployedCluster(certs), launchChromium([trust])]);
+      ({ nodes, nginx } = cluster);
     }, 60_000);
 
     afterAll(async () => {
       pool.closeAll();
       await browser?.close();
-      await nginx?.dispose();
-      for (const p of procs) p.kill('SIGKILL');
-      await redis?.dispose();
+      await cluster?.dispose();
     }, 30_000);
 
     it('keeps chatting when the node the page is on is killed, with the restored notice', async () => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-      const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
-      page.on('pageerror', (err) => console.error('page error:', err));
-      const messages = page.getByRole('region', { name: /^Messages in/ });
-      const status = (text: RegExp) => page.getByRole('status').filter({ hasText: text }).waitFor();
-
-      await page.goto(`https://127.0.0.1:${nginx.port}/`);
-      await expect.poll(() => page.evaluate<string>('document.activeElement?.id')).toBe('join-name');
-      await page.keyboard.type('alice');
-      await page.keyboard.press('Enter');
-      await status(/^Connected$/);
+      const { context, page, messages, status } = await joinedPage(
+        browser,
+        `https://127.0.0.1:${nginx.port}/`,
+        'alice',
+      );
 
       // Which node is the page on? Its log says who connected to it.
       const home = await eventually(() => nodes.find((n) => usersOn(n).includes('alice')), 'the page on a node', 5000);

@@ -13,7 +13,7 @@ import { type Gate, startGate } from '../helpers/gate.js';
 import { C2Processes, type StartedC2 } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { describeWithChromium, launchChromium, screenshot } from './helpers.js';
+import { describeWithChromium, joinedPage, launchChromium, screenshot } from './helpers.js';
 
 const processes = new C2Processes();
 const raw: TestClient[] = [];
@@ -48,18 +48,7 @@ describeWithChromium('web client across a restart of the chat server (Chromium)'
     const dataDir = tempDir('c2-e2e-resume-');
     let server = await serverProcess(dataDir);
     gate = await startGate({ host: '127.0.0.1', port: server.port });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => console.error('page error:', err));
-    const messages = page.getByRole('region', { name: /^Messages in/ });
-    const status = (text: RegExp) => page.getByRole('status').filter({ hasText: text }).waitFor();
-
-    await page.goto(`http://127.0.0.1:${gate.port}/`);
-    await expect.poll(() => page.evaluate<string>('document.activeElement?.id')).toBe('join-name');
-    await page.keyboard.type('alice');
-    await page.keyboard.press('Enter');
-    await status(/^Connected$/);
+    const { context, page, messages, status } = await joinedPage(browser, `http://127.0.0.1:${gate.port}/`, 'alice');
     let bob = await talker(server.url);
     bob.send('c2/MSG before the restart');
     await messages.getByText('before the restart').waitFor();

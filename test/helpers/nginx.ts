@@ -6,26 +6,18 @@
  * configuration, where Debian's /etc/nginx/nginx.conf would include sites-enabled/.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
 import { deployFile } from './deploy.js';
 import { holdPort } from './ports.js';
+import { describeRequiring } from './requires.js';
 
 export const NGINX = process.env.C2_NGINX ?? '/usr/sbin/nginx';
 /** `describe`, or a visible skip when nginx is missing; with `C2_REQUIRE_E2E=1` a missing nginx fails. */
 export function describeWithNginx(name: string, body: () => void): void {
-  if (existsSync(NGINX)) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.C2_REQUIRE_E2E === '1') {
-    throw new Error(`C2_REQUIRE_E2E=1 but there is no nginx at ${NGINX} (apt-get install nginx)`);
-  }
-  console.warn(`⚠ nginx tests skipped: no nginx at ${NGINX} (apt-get install nginx, or set C2_NGINX)`);
-  describe.skip(name, body);
+  describeRequiring({ name: 'nginx', path: NGINX, install: 'apt-get install nginx', env: 'C2_NGINX' }, name, body);
 }
 
 export interface TestNginx {

@@ -57,6 +57,8 @@ describeWithNginx('web client through nginx, three nodes (nginx)', () => {
       await page.keyboard.type('hello from the page');
       await page.keyboard.press('Enter');
       expect(await bob.until((f) => f.startsWith('c2/MSG'))).toBe('c2/MSG alice; hello from the page');
+      // The page has its own message back (its node writes it once read back from Redis).
+      await messages.getByText('hello from the page').waitFor();
 
       const killedAt = Date.now();
       home.proc.kill('SIGKILL');
@@ -77,7 +79,8 @@ describeWithNginx('web client through nginx, three nodes (nginx)', () => {
         .catch(async (err: Error) => {
           const shown = await page.getByRole('status').allTextContents();
           const placed = nodes.map((n) => `[${usersOn(n)}]`).join(' ');
-          throw new Error(`${err.message}\nstatus: ${shown}; users by node log: ${placed}\n${nginx.errorLog()}`);
+          const rows = (await messages.locator('li.row').allTextContents()).join('\n');
+          throw new Error(`${err.message}\nstatus: ${shown}; users by node log: ${placed}\nrows:\n${rows}`);
         });
       await status(/^Connected$/);
       expect(nodes.filter((n) => n !== home).some((n) => usersOn(n).includes('alice'))).toBe(true);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployFile } from './deploy.js';
 import { holdPort } from './ports.js';
+import { stopProcess } from './process.js';
 import { describeRequiring } from './requires.js';
 
 export const NGINX = process.env.C2_NGINX ?? '/usr/sbin/nginx';
@@ -111,12 +112,7 @@ export async function startNginx(
   const stop = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcess(proc);
   };
   await Promise.all(held.map((h) => h.release()));
   await launch();

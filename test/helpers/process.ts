@@ -157,3 +157,16 @@ export class C2Processes {
     for (const p of this.all.splice(0)) p.kill('SIGKILL');
   }
 }
+
+/**
+ * SIGTERM to a child process and its exit awaited; SIGKILL if it is still there after
+ * `killAfterMs`. Nothing to do when it is undefined or has exited.
+ */
+export async function stopProcess(proc: ChildProcess | undefined, killAfterMs = 5000): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployFile } from './deploy.js';
 import { holdPort } from './ports.js';
+import { stopProcess } from './process.js';
 
 /**
  * A `redis-server` of the test's own, on a port held for it (Debian's redis-server has no
@@ -73,10 +74,7 @@ export async function startTestRedis(
   const stop = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    await exited;
+    await stopProcess(proc);
   };
   await held.release();
   await launch();

@@ -6,8 +6,6 @@
  * certificate is from a test authority the clients trust (nothing is relaxed).
  */
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request } from 'node:https';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClientPool } from '../cluster/helpers.js';
 import { describeWithNginx, startNginx, type TestNginx } from '../helpers/nginx.js';

@@ -208,6 +208,14 @@ describeWithNginx('a cluster of three nodes behind nginx (deploy/nginx-cluster.c
     const after = (await first.client.query('server_info')) as ServerInfo;
     expect(after).toMatchObject({ epoch: info.epoch, lastSeq: info.lastSeq + 1, connectedUsers: USERS + 1 });
     expect(closes).toEqual([]);
+    // Each live node logged the outage, naming Redis without its password.
+    const password = new URL(redis.url).password;
+    for (const n of nodes.filter(running)) {
+      const logs = [...n.proc.stdout, ...n.proc.stderr].join('\n');
+      expect(logs).toContain('the cluster store (Redis) is unreachable');
+      expect(logs).toContain(':***@127.0.0.1');
+      expect(logs).not.toContain(password);
+    }
   }, 40_000);
 
   it('a node stopped as systemd stops it (SIGTERM): its users are announced gone at once and resume on another', async () => {

@@ -91,8 +91,9 @@ if joining then
   local score = redis.call('HINCRBY', KEYS[1], 'joins', 1)
   redis.call('HSET', KEYS[2], key, me .. ARGV[2])
   redis.call('ZADD', KEYS[3], score, key)
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 't', 'c', 'u', ARGV[2], 'o', ARGV[3])
-  return {'ok'}
+  local n = redis.call('ZCARD', KEYS[3])
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 't', 'c', 'u', ARGV[2], 'o', ARGV[3], 'n', n)
+  return {'ok', tostring(n)}
 end
 local oldKey = ARGV[7]
 local mine = redis.call('HGET', KEYS[2], oldKey)
@@ -115,9 +116,10 @@ const LEAVE = `
 local me = ARGV[2] .. ' ' .. ARGV[3] .. ' '
 local held = redis.call('HGET', KEYS[1], ARGV[1])
 if not held or string.sub(held, 1, #me) ~= me then return 0 end
+local n = redis.call('ZCARD', KEYS[2])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 't', 'd', 'r', ARGV[4], 'u', ARGV[5], 'o', ARGV[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 't', 'd', 'r', ARGV[4], 'u', ARGV[5], 'o', ARGV[2], 'n', n)
 return 1
 `;
 
@@ -130,7 +132,7 @@ local a = string.find(held, ' ', 1, true)
 local b = string.find(held, ' ', a + 1, true)
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 't', 'b', 'u', string.sub(held, b + 1), 'm', ARGV[3], 'n', string.sub(held, 1, a - 1), 'c', string.sub(held, a + 1, b - 1))
+return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 't', 'b', 'u', string.sub(held, b + 1), 'm', ARGV[3], 'n', string.sub(held, 1, a - 1), 'c', string.sub(held, a + 1, b - 1), 'k', redis.call('ZCARD', KEYS[3]))
 `;
 
 /** The names, in join order. */
@@ -194,9 +196,10 @@ for _, key in ipairs(keys) do
     local a = string.find(held, ' ', 1, true)
     if dead[string.sub(held, 1, a)] then
       local b = string.find(held, ' ', a + 1, true)
+      local n = redis.call('ZCARD', KEYS[3])
       redis.call('HDEL', KEYS[2], key)
       redis.call('ZREM', KEYS[3], key)
-      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 't', 'd', 'r', 'lost_connection', 'u', string.sub(held, b + 1), 'o', '')
+      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 't', 'd', 'r', 'lost_connection', 'u', string.sub(held, b + 1), 'o', '', 'n', n)
       freed = freed + 1
     end
   else
@@ -289,6 +292,11 @@ export class RedisEngine implements RoomEngine {
   readonly nodeId = randomBytes(6).toString('hex');
   epoch = '';
   lastSeq = 0;
+  /**
+   * Connected users of the whole cluster as last known here: from the seat answers and the
+   * stream's join, leave and ban entries (each carries the count, taken atomically with it).
+   */
+  users = 0;
   private host!: EngineHost;
   private readonly keys;
   private readonly cmd: Scripted;
@@ -371,6 +379,7 @@ export class RedisEngine implements RoomEngine {
       engine.epoch = epoch;
       await engine.renewLease(true);
       await engine.takePosition();
+      await engine.userCount();
       return engine;
     } catch (err) {
       engine.cmd.disconnect();
@@ -531,10 +540,12 @@ export class RedisEngine implements RoomEngine {
           }
           break;
         }
-        case 'c':
+        case 'c': {
           flush();
-          if (!mine) this.host.notice(formatServerMessage({ type: 'CONNECT', username: f.u ?? '' }));
+          const counted = this.count(f.n, 0);
+          if (!mine) this.host.notice(formatServerMessage({ type: 'CONNECT', username: f.u ?? '' }), counted);
           break;
+        }
         case 'u':
           flush();
           if (!mine) {
@@ -543,8 +554,10 @@ export class RedisEngine implements RoomEngine {
             );
           }
           break;
-        case 'd':
+        case 'd': {
           flush();
+          // Counted with the one leaving (as on one server); the count after it is one less.
+          const counted = this.count(f.n, -1);
           if (!mine) {
             this.host.notice(
               formatServerMessage({
@@ -552,11 +565,14 @@ export class RedisEngine implements RoomEngine {
                 reason: f.r as Exclude<DisconnectReason, 'ban'>,
                 username: f.u ?? '',
               }),
+              counted,
             );
           }
           break;
+        }
         case 'b': {
           flush();
+          this.count(f.k, 0);
           const holder = f.n === this.nodeId ? this.seated.get(Number(f.c)) : undefined;
           if (holder) this.seated.delete(holder.localId);
           this.host.banned(f.u ?? '', f.m ?? '', holder);
@@ -602,7 +618,10 @@ export class RedisEngine implements RoomEngine {
       STREAM_MAX,
     )) as [string, string?];
     if (why === 'ok') {
-      if (joining) this.seated.set(conn.localId, conn);
+      if (joining) {
+        this.seated.set(conn.localId, conn);
+        this.count(holder, 0);
+      }
       return SEATED;
     }
     if (why === 'full' || why === 'banned') return { ok: false, why };
@@ -635,7 +654,19 @@ export class RedisEngine implements RoomEngine {
   }
 
   async userCount(): Promise<number> {
-    return this.cmd.zcard(this.keys.order);
+    return this.count(await this.cmd.zcard(this.keys.order), 0) ?? this.users;
+  }
+
+  /**
+   * A cluster-wide count carried by a stream entry or a script's answer: kept in `users`
+   * (after `delta`), and returned as carried. Undefined when absent (an entry written by a
+   * node of an older version).
+   */
+  private count(carried: string | number | undefined, delta: number): number | undefined {
+    const n = Number(carried);
+    if (carried === undefined || !Number.isSafeInteger(n) || n < 0) return undefined;
+    this.users = Math.max(0, n + delta);
+    return n;
   }
 
   async usernames(offset = 0, count = Number.POSITIVE_INFINITY): Promise<string[]> {

@@ -28,6 +28,13 @@ export type Seat =
 
 export const SEATED: Seat = { ok: true };
 
+/**
+ * A request whose outcome is not known: sent to the cluster store, which then stopped
+ * answering before it said whether it had taken effect (a MSG: stored and delivered to
+ * everyone when the store is back, or never).
+ */
+export class OutcomeUnknown extends Error {}
+
 /** A message of the sequence as the engine hands it to the hub to deliver. */
 export interface Delivery {
   message: StoredMessage;

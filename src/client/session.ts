@@ -105,6 +105,8 @@ export class Session {
   private roomAsked: Promise<void> | null = null;
   /** The whole `active_users` in flight, if any. */
   private listAsked: Promise<void> | null = null;
+  /** The `loadMoreUsers` page in flight, if any. */
+  private moreAsked: Promise<readonly string[]> | null = null;
 
   constructor(
     private readonly url: string,
@@ -319,9 +321,17 @@ export class Session {
   }
 
   /** Loads the page after the names loaded (large mode) into the roster; resolves with the names loaded. */
-  async loadMoreUsers(count: number): Promise<readonly string[]> {
-    if (this.roster.large && !this.roster.complete) await this.askPage(this.roster.nextOffset, count, true);
-    return this.roster.users;
+  loadMoreUsers(count: number): Promise<readonly string[]> {
+    // One load at a time: a second call while one is on its way waits for that one.
+    if (this.moreAsked !== null) return this.moreAsked;
+    if (!this.roster.large || this.roster.complete) return Promise.resolve(this.roster.users);
+    const asked = this.askPage(this.roster.nextOffset, count, true).then(() => this.roster.users);
+    this.moreAsked = asked;
+    const clear = () => {
+      if (this.moreAsked === asked) this.moreAsked = null;
+    };
+    asked.then(clear, clear);
+    return asked;
   }
 
   private askPage(offset: number, count: number, keep: boolean): Promise<string[]> {

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
-import { resumedText } from '../../client/entries.js';
+import { messageEntry, resumedText } from '../../client/entries.js';
 import type { StateEvent } from '../../client/types.js';
 import { appendEntries, type Entry, formatTime, type NewEntry, type NoticeTone, notice } from './log.js';
 
@@ -30,17 +30,7 @@ export function useChat(client: C2Client): ChatState {
   useEffect(() => {
     const offs = [
       // After a reconnect the library emits the missed messages first, in order, then `resumed`.
-      client.on('message', (m) =>
-        show({
-          kind: 'message',
-          time: m.time,
-          username: m.username,
-          text: m.text,
-          own: m.own,
-          ...(m.server ? { server: true } : {}),
-          source: m.replayed ? 'history' : 'live',
-        }),
-      ),
+      client.on('message', (m) => show(messageEntry(m))),
       client.on('resumed', (e) =>
         say(
           resumedText(e, (t) => formatTime(t)),

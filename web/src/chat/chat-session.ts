@@ -9,7 +9,7 @@
  * a snapshot that changes identity only then. No DOM here, so it runs under Node too.
  */
 
-import { resumedText } from '../../../src/client/entries.js';
+import { messageEntry, resumedText } from '../../../src/client/entries.js';
 import type { C2Client, ClientState, HistoryEntry, StateEvent } from '../../../src/client/index.js';
 import { parseInput } from '../../../src/client/slash.js';
 import { CommandError, type SlashContext, slashContext } from '../../../src/client/slash-commands.js';
@@ -208,15 +208,7 @@ export class ChatSession {
     const c = this.client;
     this.offs.push(
       c.on('message', (m) => {
-        const [entry] = this.add({
-          kind: 'message',
-          time: m.time,
-          username: m.username,
-          text: m.text,
-          own: m.own,
-          ...(m.server ? { server: true } : {}),
-          source: m.replayed ? 'history' : 'live',
-        }) as [MessageEntry];
+        const [entry] = this.add(messageEntry(m)) as [MessageEntry];
         this.awaitingHistory?.push(entry);
         if (!m.own) this.pendingIncoming.push(entry);
       }),

@@ -13,8 +13,8 @@ import { backoffDelay, type ResolvedReconnect, resolveReconnect } from './backof
 import { TypedEmitter } from './emitter.js';
 import { C2Error } from './errors.js';
 import type { SeqPosition } from './resume.js';
-import { checkServerUrl } from './server-url.js';
 import { DEFAULT_ROSTER_CAP } from './roster.js';
+import { checkServerUrl } from './server-url.js';
 import { Session, type SessionConfig, type SessionEnd, USERS_PAGE_MAX } from './session.js';
 import type {
   C2ClientEvents,
@@ -107,6 +107,11 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
   /** True while the room is above the server's announce limit (joins and leaves unannounced). */
   get largeRoom(): boolean {
     return this.liveRoster?.large ?? false;
+  }
+
+  /** The server's announce limit (`server_info`), or null when not known or the server predates it. */
+  get announceLimit(): number | null {
+    return this.liveRoster?.limit ?? null;
   }
 
   /** True when `users` holds everyone connected. */

@@ -27,7 +27,7 @@ export {
 export { checkPingReply, PingError, type PingErrorCode, type PingOptions, pingC2 } from './ping.js';
 export { MAX_HELD, type SeqPosition } from './resume.js';
 export { DEFAULT_ROSTER_CAP } from './roster.js';
-export { USERS_PAGE_MAX } from './session.js';
 export { checkServerUrl, listedServerUrl, parseServerUrl, serverUrl } from './server-url.js';
+export { USERS_PAGE_MAX } from './session.js';
 export type * from './types.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -283,11 +283,16 @@ export class Session {
   /** The whole `active_users`; `[too_large]` puts the roster in large mode instead. */
   private askList(info: RoomInfo | null): Promise<void> {
     if (this.listAsked !== null) return this.listAsked;
-    const asked = this.enqueue({ type: 'QUERY', command: 'active_users', args: [] }, 'ack', 'QUERY active_users', (m) => {
-      // Taken in as the frame is read: the answer reflects every broadcast before it.
-      this.roster.set(parseUserList(m));
-      this.emitRoster();
-    }).catch((err: C2Error) => {
+    const asked = this.enqueue(
+      { type: 'QUERY', command: 'active_users', args: [] },
+      'ack',
+      'QUERY active_users',
+      (m) => {
+        // Taken in as the frame is read: the answer reflects every broadcast before it.
+        this.roster.set(parseUserList(m));
+        this.emitRoster();
+      },
+    ).catch((err: C2Error) => {
       if (err.code !== 'server' || err.serverCode !== 'too_large') throw err;
       this.roster.setLarge(Math.max(info?.connectedUsers ?? 0, this.roster.count));
       this.emitRoster();
@@ -336,7 +341,9 @@ export class Session {
 
   private askPage(offset: number, count: number, keep: boolean): Promise<string[]> {
     if (!Number.isSafeInteger(offset) || offset < 0) {
-      return Promise.reject(new C2Error('invalid_argument', `a page offset is a whole number, 0 or more (not ${offset})`));
+      return Promise.reject(
+        new C2Error('invalid_argument', `a page offset is a whole number, 0 or more (not ${offset})`),
+      );
     }
     if (!Number.isSafeInteger(count) || count < 1) {
       return Promise.reject(new C2Error('invalid_argument', `a page size is a whole number, 1 or more (not ${count})`));

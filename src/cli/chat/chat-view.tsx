@@ -40,7 +40,8 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
   const height = Math.max(CHROME_ROWS + 1, rows - 1);
   const bodyHeight = height - CHROME_ROWS;
   const showUsers = columns >= 50;
-  const userWidth = Math.min(24, Math.max(14, ...chat.users.map((u) => u.length + 9)));
+  const header = `users (${chat.count.count.toLocaleString('en')})`.length + 3;
+  const userWidth = Math.min(24, Math.max(14, header, ...chat.users.map((u) => u.length + 9)));
   // Scrolled back: the id of the newest entry in view, which stays in view as more arrive.
   const [anchor, setAnchor] = useState<number | null>(null);
   const anchorIndex = anchor === null ? -1 : chat.entries.findIndex((e) => e.id === anchor);

@@ -40,7 +40,8 @@ export function UserList({
       paddingLeft={1}
       overflow="hidden"
     >
-      <Text bold dimColor={stale}>
+      {/* One row each, however narrow the panel: a wrapped line would push the names over the header. */}
+      <Text bold dimColor={stale} wrap="truncate-end">
         {`users (${count.toLocaleString('en')})`}
       </Text>
       {shown.map((name) => (
@@ -48,7 +49,7 @@ export function UserList({
           {name === me ? `${name} (you)` : name}
         </Text>
       ))}
-      {more > 0 ? <Text dimColor>{`… ${more.toLocaleString('en')} more${large ? ' · /users' : ''}`}</Text> : null}
+      {more > 0 ? <Text dimColor wrap="truncate-end">{`… ${more.toLocaleString('en')} more${large ? ' · /users' : ''}`}</Text> : null}
     </Box>
   );
 }

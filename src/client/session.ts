@@ -173,11 +173,14 @@ export class Session {
         });
         placed.catch(noop);
         // Pipelined: `server_info` first (the room's size decides whether the whole user list
-        // is asked for), then, on a reconnect, `history_after` to resume.
+        // is asked for); on a reconnect `history_after` follows the list, so that the
+        // connection is placed (and the resume told) only once the list is there too.
         const first = this.tracker.firstQuestion;
-        const listed = this.askRoom(first.kind === 'info');
+        const listed =
+          first.kind === 'after'
+            ? this.askRoom(false, () => this.askAfter(first.epoch, first.after, true))
+            : this.askRoom(true);
         listed.catch(noop);
-        if (first.kind === 'after') this.askAfter(first.epoch, first.after, true);
         joined.then(
           () =>
             Promise.all([listed, placed]).then(
@@ -237,22 +240,25 @@ export class Session {
    * else the whole list is asked for, unless the list held is still exact. Resolves once
    * the roster is settled.
    */
-  private askRoom(place: boolean): Promise<void> {
+  private askRoom(place: boolean, next?: () => void): Promise<void> {
     let then: Promise<void> | undefined;
     const asked = this.enqueue({ type: 'QUERY', command: 'server_info', args: [] }, 'ack', 'QUERY server_info', (m) => {
       const info = m.type === 'ACKNOWLEDGE' ? parseJson(m.text) : null;
       if (place) this.track(() => this.tracker.info(isObject(info) ? info : null, Date.now()));
       then = this.onRoom(roomInfo(info));
+      next?.();
     }).then(
       () => then,
       (err: C2Error) => {
         if (err.code !== 'server') {
-          if (place) this.onPlaced?.reject(err);
+          if (place || next) this.onPlaced?.reject(err);
           throw err;
         }
         // Refused (an old server, or a flood refusal): no sequence, and the whole list.
         if (place) this.track(() => this.tracker.info(null, Date.now()));
-        return this.onRoom(null);
+        const listed = this.onRoom(null);
+        next?.();
+        return listed;
       },
     );
     this.roomAsked = asked;

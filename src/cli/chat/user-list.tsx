@@ -49,7 +49,9 @@ export function UserList({
           {name === me ? `${name} (you)` : name}
         </Text>
       ))}
-      {more > 0 ? <Text dimColor wrap="truncate-end">{`… ${more.toLocaleString('en')} more${large ? ' · /users' : ''}`}</Text> : null}
+      {more > 0 ? (
+        <Text dimColor wrap="truncate-end">{`… ${more.toLocaleString('en')} more${large ? ' · /users' : ''}`}</Text>
+      ) : null}
     </Box>
   );
 }

@@ -50,6 +50,10 @@ async function serverProcess(dataDir: string): Promise<{ proc: C2Process; url: s
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The exit code the pane's shell wrote to `file` once the chat process ended. */
+const exitCode = (file: string) =>
+  eventually(() => existsSync(file) && readFileSync(file, 'utf8').trim(), 'the process to exit', 15_000);
+
 describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
   it('sends a message, sees it echoed, and /quit exits 0', { timeout: 40_000 }, async () => {
     const chat = await withChatServer();
@@ -81,11 +85,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
 
       tmux('send-keys', '-t', 'chat', '-l', '/quit');
       tmux('send-keys', '-t', 'chat', 'Enter');
-      const code = await eventually(
-        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-        'the process to exit',
-        15_000,
-      );
+      const code = await exitCode(exitFile);
       expect(code).toBe('0');
       expect(await bob.next()).toBe('c2/DISCONNECT disconnect; alice');
     } finally {
@@ -135,11 +135,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
       late.close();
 
       type('/quit');
-      const code = await eventually(
-        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-        'the process to exit',
-        15_000,
-      );
+      const code = await exitCode(exitFile);
       expect(code).toBe('0');
     } finally {
       await chat.close();
@@ -159,11 +155,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
       const child = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim();
       process.kill(Number(child), 'SIGTERM');
       expect(await bob.next(10_000)).toBe('c2/DISCONNECT disconnect; carol');
-      const code = await eventually(
-        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-        'the process to exit',
-        15_000,
-      );
+      const code = await exitCode(exitFile);
       expect(code).toBe('0');
     } finally {
       await chat.close();
@@ -178,11 +170,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
     const [exitFile, errFile] = [join(dir, 'exit'), join(dir, 'stderr')];
     const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${url} 2> ${quote(errFile)}; echo $? > ${quote(exitFile)}`;
     tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'unreachable', '-x', '100', '-y', '30', command);
-    const code = await eventually(
-      () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-      'the process to exit',
-      15_000,
-    );
+    const code = await exitCode(exitFile);
     expect(code).toBe('1');
     const stderr = readFileSync(errFile, 'utf8');
     expect(stderr).toMatch(/^c2: cannot reach a c2 server at ws:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);

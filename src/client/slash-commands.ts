@@ -29,6 +29,8 @@ export interface SlashContext {
   usersPage?(offset: number, count: number): Promise<readonly string[]>;
   /** How many users are connected (`C2Client.userCount`), when known. */
   readonly userCount?: number;
+  /** Asks the server for the count now (`C2Client.refreshUsers`). */
+  refreshUsers?(): Promise<void>;
   /** What a command remembers between two runs in one client (the last `/users` page). */
   readonly memory?: SlashMemory;
 }
@@ -69,6 +71,7 @@ export interface SlashCommand {
 export function slashContext(
   client: Pick<SlashContext, 'username' | 'serverName' | 'rename' | 'query' | 'ping'> & {
     usersPage(offset: number, count: number): Promise<readonly string[]>;
+    refreshUsers(): Promise<void>;
     readonly userCount: number;
   },
   ui: Pick<SlashContext, 'quit' | 'clear'> & { memory?: SlashMemory },
@@ -85,6 +88,7 @@ export function slashContext(
     },
     memory: ui.memory ?? {},
     usersPage: (offset, count) => client.usersPage(offset, count),
+    refreshUsers: () => client.refreshUsers(),
     rename: (name) => client.rename(name),
     query: (command, ...args) => client.query(command, ...args),
     ping: () => client.ping(),
@@ -229,7 +233,8 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
 /** A page of names and the number of users (as well as it is known). */
 async function usersPage(ctx: SlashContext, offset: number): Promise<[readonly string[], number]> {
   if (ctx.usersPage) {
-    const names = await ctx.usersPage(offset, USERS_PER_PAGE);
+    // Both asked at once (pipelined): the count as fresh as the page.
+    const [names] = await Promise.all([ctx.usersPage(offset, USERS_PER_PAGE), ctx.refreshUsers?.()]);
     // A short page is the last: it tells the count better than a count asked a while ago.
     const known = ctx.userCount ?? 0;
     const total = names.length < USERS_PER_PAGE ? offset + names.length : Math.max(known, offset + names.length);

@@ -80,6 +80,15 @@ describeWithChromium('web client in a large room (Chromium)', () => {
     await messages.getByText('u7 is now known as seven').waitFor();
     await list.getByText('seven', { exact: true }).waitFor();
     expect(await messages.getByText('late joined').count()).toBe(0);
+
+    // /users pages through the server's list, and remembers the page for "/users more".
+    const composer = page.getByRole('textbox', { name: /^Message / });
+    for (const line of ['/users', '/users more']) {
+      await composer.fill(line);
+      await composer.press('Enter');
+    }
+    await messages.getByText(/^users 1–50 of 252 \(page 1 of 6\): u0, u1, /).waitFor();
+    await messages.getByText(/^users 51–100 of 252 \(page 2 of 6\): u50, /).waitFor();
     await context.close();
   }, 60_000);
 });

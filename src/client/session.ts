@@ -254,7 +254,9 @@ export class Session {
           if (place || next) this.onPlaced?.reject(err);
           throw err;
         }
-        // Refused (an old server, or a flood refusal): no sequence, and the whole list.
+        // A refresh refused (a flood refusal): nothing is known anew, nothing changes.
+        if (!place && next === undefined) return undefined;
+        // Refused at joining (an old server, or a flood refusal): no sequence, and the whole list.
         if (place) this.track(() => this.tracker.info(null, Date.now()));
         const listed = this.onRoom(null);
         next?.();

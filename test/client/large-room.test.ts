@@ -154,15 +154,22 @@ describe('C2Client in a large room', () => {
 });
 
 describe('C2Client against servers without pages', () => {
-  /** A server that joins anyone and answers each query with `answers[frame]` (else an ERROR). */
-  async function scripted(answers: Record<string, string>): Promise<string> {
+  /**
+   * A server that joins anyone and answers each query with `answers[frame]` (a list: one
+   * after the other, the last again), else an ERROR. `asked` records the queries.
+   */
+  const asked: string[] = [];
+  async function scripted(answers: Record<string, string | string[]>): Promise<string> {
+    asked.length = 0;
     fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => fake?.once('listening', r));
     fake.on('connection', (ws) =>
       ws.on('message', (data) => {
         const frame = data.toString();
-        if (frame.startsWith('c2/CONNECT ')) ws.send('c2/ACKNOWLEDGE Old');
-        else ws.send(answers[frame] ?? 'c2/ERROR unknown command');
+        if (frame.startsWith('c2/CONNECT ')) return ws.send('c2/ACKNOWLEDGE Old');
+        asked.push(frame);
+        const answer = answers[frame] ?? 'c2/ERROR unknown command';
+        ws.send(typeof answer === 'string' ? answer : ((answer.length > 1 ? answer.shift() : answer[0]) ?? ''));
       }),
     );
     return `ws://127.0.0.1:${(fake.address() as AddressInfo).port}`;
@@ -200,5 +207,20 @@ describe('C2Client against servers without pages', () => {
     expect(client.largeRoom).toBe(true);
     expect(client.userCount).toBe(3);
     expect(await client.loadMoreUsers(2)).toEqual(['a', 'b']);
+  });
+
+  it('a refresh refused (flood): the count stays, and the whole list is not asked for', async () => {
+    const url = await scripted({
+      'c2/QUERY server_info': [
+        'c2/ACKNOWLEDGE {"connectedUsers":30,"announceLimit":5,"epoch":"e1","lastSeq":0}',
+        'c2/ERROR [flood] slow down',
+      ],
+    });
+    const { client } = trackedClient();
+    await client.connect(url, 'me');
+    await client.refreshUsers();
+    expect(client.largeRoom).toBe(true);
+    expect(client.userCount).toBe(30);
+    expect(asked).toEqual(['c2/QUERY server_info', 'c2/QUERY server_info']);
   });
 });

@@ -13,7 +13,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/unit/**/*.test.ts',
-  'test/client/{input-history,slash,tui-units,units}.test.ts',
+  'test/client/{input-history,roster,slash,tui-units,units}.test.ts',
   'test/web/{commands,directory,entries,format,history-merge,task-pool,virtual}.test.ts',
   'test/listing/{address,keys,list-cache,liveness-checker}.test.ts',
 ];

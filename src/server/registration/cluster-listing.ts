@@ -146,21 +146,21 @@ export class ClusterListing {
       }
       return;
     }
-    if (this.registrar) {
-      await this.registrar.stop();
-      this.registrar = undefined;
-      await lease.drop().catch(() => {});
-      return;
-    }
     await this.unregisterAsLast().catch((err: unknown) =>
       log.warn({ err: (err as Error).message }, 'listing: could not unregister'),
     );
   }
 
-  /** The last node, not the holder (the holder died before it could take over): it removes the entry. */
+  /**
+   * The last node removes the entry with the kept key: as the holder, or after taking the
+   * lease (the holder died before this node took over, or its registrar had not yet reached
+   * the listing).
+   */
   private async unregisterAsLast(): Promise<void> {
     const { lease, log, registrar } = this.o;
-    if (!(await lease.take())) return; // a holder lives on after all
+    const held = this.registrar !== undefined;
+    await this.abandon();
+    if (!held && !(await lease.take())) return; // a holder lives on after all
     const kept = await lease.listingKeys.load(registrar.listingUrl);
     if (kept) {
       const res = await callListing(registrar.listingUrl, 'DELETE', registrar.serverId, {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
+import { clusterNodeArgs, startClusterNode } from '../helpers/cluster-node.js';
 import { eventually } from '../helpers/eventually.js';
 import { type ListedServer, listServers, startTestListing } from '../helpers/listing.js';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { type C2Process, runC2 } from '../helpers/process.js';
 import { type RecordingProxy, startRecordingProxy } from '../helpers/recording-proxy.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 /**
@@ -42,35 +42,10 @@ interface Node {
   address: string;
 }
 
-async function startNode(id: number, extra: string[] = []): Promise<Node> {
-  const proc = runC2([
-    'server',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--id',
-    String(id),
-    '--name',
-    'Cluster',
-    '--cluster',
-    redis.url,
-    '--listing',
-    proxy.url,
-    '--listing-heartbeat',
-    String(HEARTBEAT_MS),
-    '--data-dir',
-    tempDir(),
-    '--no-console',
-    ...extra,
-  ]);
-  procs.push(proc);
-  try {
-    const url = listeningUrl(await proc.waitFor(/listening on/, 20_000));
-    return { proc, url, address: url.replace(/^ws:\/\//, '') };
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);
-  }
+async function startNode(id: number): Promise<Node> {
+  const listingFlags = ['--listing', proxy.url, '--listing-heartbeat', String(HEARTBEAT_MS)];
+  const { proc, url } = await startClusterNode(procs, redis.url, id, listingFlags);
+  return { proc, url, address: url.replace(/^ws:\/\//, '') };
 }
 
 async function join(url: string, name: string): Promise<TestClient> {
@@ -133,24 +108,7 @@ describe('a cluster listed with a lease', () => {
   it('a node whose name differs from the cluster is refused at start with one line, listing or not', async () => {
     const id = 5252;
     await startNode(id);
-    const named = runC2([
-      'server',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--id',
-      String(id),
-      '--name',
-      'Other',
-      '--cluster',
-      redis.url,
-      '--listing',
-      proxy.url,
-      '--data-dir',
-      tempDir(),
-      '--no-console',
-    ]);
+    const named = runC2(clusterNodeArgs(redis.url, id, { name: 'Other', extra: ['--listing', proxy.url] }));
     procs.push(named);
     expect(await named.exited(20_000)).toBe(1);
     expect(named.stderr.filter((l) => l !== '')).toEqual([

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
@@ -288,5 +289,39 @@ describe('a server on three nodes, listed', () => {
     expect(proxy.count('DELETE')).toBe(1);
     expect(await entry()).toEqual([]);
     expect(proxy.count('POST')).toBe(1);
+  });
+
+  it('an entry the listing forgot is made again by the holder alone, and its new key kept in Redis', async () => {
+    const id = nextId++;
+    const started = await Promise.all([0, 1].map(() => node(id, { listing: { url: proxy.url, heartbeatMs: 300 } })));
+    const entry = async () => (await listServers(listing.url)).filter((s) => s.id === id);
+    await eventually(async () => (await entry()).length === 1, 'listed');
+    const r = new Redis(redis.url);
+    try {
+      const key = await r.hget(`c2:{${id}}:listing`, 'key');
+      expect(key).toMatch(/\S{20,}/);
+      const posts = () => proxy.requests.filter((q) => q.method === 'POST' && q.path === `/servers/${id}`).length;
+      expect(posts()).toBe(1);
+      // The listing forgets it (as when it evicts a server).
+      const gone = await fetch(`${listing.url}/servers/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `C2Listing ${key}` },
+      });
+      expect(gone.status).toBe(200);
+      await eventually(async () => (await entry()).length === 1, 'listed again');
+      expect(posts()).toBe(2);
+      const newKey = await r.hget(`c2:{${id}}:listing`, 'key');
+      expect(newKey).not.toBe(key);
+      expect(started.filter((s) => s.registrar !== undefined)).toHaveLength(1);
+      // The new key is the one the holder updates with: its heartbeats are accepted.
+      const accepted = proxy.requests.length;
+      await eventually(
+        () => proxy.requests.slice(accepted).some((q) => q.method === 'PUT' && q.status === 200),
+        'a PUT accepted',
+      );
+      expect(posts()).toBe(2);
+    } finally {
+      r.disconnect();
+    }
   });
 });

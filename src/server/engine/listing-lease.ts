@@ -2,6 +2,14 @@ import type { Redis } from 'ioredis';
 import type { KeptKey, ListingKeyStore } from '../registration/listing-keys.js';
 import { clusterKeys } from './redis.js';
 
+/** Takes the lease when nobody holds it, or renews it when this node does. KEYS: lease; ARGV: node ttlMs */
+const TAKE = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
 /** Renews the lease when this node holds it. KEYS: lease; ARGV: node ttlMs */
 const RENEW = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -40,6 +48,7 @@ return n
 `;
 
 const SCRIPTS = {
+  listingLeaseTake: { keys: 1, lua: TAKE },
   listingLeaseRenew: { keys: 1, lua: RENEW },
   listingLeaseDrop: { keys: 1, lua: DROP },
   listingKeySave: { keys: 2, lua: SAVE },
@@ -50,7 +59,7 @@ type Scripted = Redis & Record<keyof typeof SCRIPTS, (...args: (string | number)
 
 /**
  * The listing lease of a cluster (contract §11, "Listed once"): one node at a time holds it
- * (a key with an expiry, taken with SET NX PX, renewed and given up only by its holder) and
+ * (a key with an expiry, taken when free, renewed and given up only by its holder) and
  * keeps the cluster's one listing entry; the entry's key is kept in Redis, so the next
  * holder carries on with it (a PUT) instead of registering again.
  */
@@ -73,9 +82,9 @@ export class ListingLease {
     }
   }
 
-  /** Takes the lease when nobody holds it; true when this node now holds it. */
+  /** Takes the lease when nobody holds it (or renews it when this node does); true when this node now holds it. */
   async take(): Promise<boolean> {
-    return (await this.redis.set(this.keys.listingLease, this.node, 'PX', this.ttlMs, 'NX')) === 'OK';
+    return (await this.redis.listingLeaseTake(this.keys.listingLease, this.node, this.ttlMs)) === 1;
   }
 
   /** Renews the lease; false when this node no longer holds it. */

@@ -83,7 +83,13 @@ export class ClusterListing {
       }
       if (!(await lease.take())) return;
       this.renewedAt = Date.now();
-      this.connectedUsers = Math.min(await this.o.userCount(), this.o.maxUsers);
+      this.connectedUsers = Math.min(
+        await this.o.userCount().catch(async (err: unknown) => {
+          await lease.drop().catch(() => {});
+          throw err;
+        }),
+        this.o.maxUsers,
+      );
       if (this.closed) {
         await lease.drop();
         return;

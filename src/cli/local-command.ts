@@ -67,6 +67,12 @@ export function localCommand(): Command {
         .argParser(redisUrl),
     )
     .action(async (flags: LocalFlags) => {
+      const lastPort = flags.chatPort + flags.nodes - 1;
+      if (flags.chatPort !== 0 && lastPort > 65_535) {
+        throw new Error(
+          `--nodes ${flags.nodes} from --chat-port ${flags.chatPort} needs ports up to ${lastPort}, past 65535`,
+        );
+      }
       const log = createLogger('c2-local');
       let stop: () => Promise<void> = async () => {};
       onShutdownSignal(log, () => stop());

@@ -80,12 +80,18 @@ describe('c2 local --nodes', () => {
     }
   }, 60_000);
 
-  it('--nodes outside 1 … 16 is refused with one clear line', async () => {
+  it('--nodes outside 1 … 16, or past the last port, is refused with one clear line', async () => {
     for (const n of ['0', '17', 'three']) {
       const p = local(['--nodes', n, '--db', join(tempDir(), 'listing.db')]);
       expect(await p.exited()).not.toBe(0);
       expect(p.stderr.join('\n')).toMatch(/--nodes.*the number of nodes must be a whole number from 1 to 16/);
     }
+    const high = runC2(['local', '--nodes', '3', '--chat-port', '65534', '--listing-port', '0']);
+    procs.push(high);
+    expect(await high.exited()).toBe(1);
+    expect(high.stderr.filter((l) => l !== '')).toEqual([
+      'c2: --nodes 3 from --chat-port 65534 needs ports up to 65536, past 65535',
+    ]);
   });
 
   it('a Redis that cannot be reached: one line, exit 1', async () => {

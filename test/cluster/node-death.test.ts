@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { startClusterNode } from '../helpers/cluster-node.js';
+import { type C2Process, runC2 } from '../helpers/process.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -22,29 +23,8 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-async function startNode(id: number): Promise<{ proc: C2Process; url: string }> {
-  const proc = runC2([
-    'server',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--id',
-    String(id),
-    '--name',
-    'Cluster',
-    '--cluster',
-    redis.url,
-    '--data-dir',
-    tempDir(),
-    '--no-console',
-  ]);
-  procs.push(proc);
-  try {
-    return { proc, url: listeningUrl(await proc.waitFor(/listening on/, 20_000)) };
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);
-  }
+function startNode(id: number): Promise<{ proc: C2Process; url: string }> {
+  return startClusterNode(procs, redis.url, id);
 }
 
 async function join(url: string, name: string): Promise<TestClient> {

@@ -36,21 +36,46 @@ function pingable(port: number): Promise<boolean> {
   });
 }
 
+/** A first start that lost its port to another process (between holding it and redis binding it) tries another. */
+const START_ATTEMPTS = 3;
+
 export async function startTestRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
-  const held = await holdPort();
-  const port = held.port;
+  for (let attempt = 1; ; attempt++) {
+    const held = await holdPort();
+    try {
+      return await startOn(held.port, () => held.release(), options);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOn(
+  port: number,
+  release: () => Promise<void>,
+  options: { appendonly?: boolean },
+): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'c2-redis-'));
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no'];
     args.push('--appendonly', options.appendonly ? 'yes' : 'no');
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.resume();
+    let said = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (said.length < 10_000) said += chunk.toString();
+    });
     proc.stderr?.resume();
     child = proc;
     const deadline = Date.now() + 10_000;
     while (!(await pingable(port))) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}) on port ${port}`);
+      if (proc.exitCode !== null) {
+        const why = `redis-server exited (${proc.exitCode}) on port ${port}`;
+        if (/Address already in use/i.test(said)) throw new PortTaken(why);
+        throw new Error(`${why}: ${said.trim().split('\n').slice(-3).join(' / ')}`);
+      }
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -64,8 +89,13 @@ export async function startTestRedis(options: { appendonly?: boolean } = {}): Pr
     proc.kill('SIGTERM');
     await exited;
   };
-  await held.release();
-  await launch();
+  await release();
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,

@@ -33,6 +33,10 @@ export function clusterKeys(id: number) {
     /** string with expiry: a node's lease, renewed while it lives */
     lease: (node: string) => `${p}node:${node}`,
     leasePrefix: `${p}node:`,
+    /** string with expiry: the node that registers the server with the listing (its listing lease) */
+    listingLease: `${p}listing-lease`,
+    /** hash: url, key, tls — the listing entry's key, shared by the nodes */
+    listing: `${p}listing`,
   };
 }
 
@@ -443,6 +447,11 @@ export class RedisEngine implements RoomEngine {
     this.lastId = id;
     this.ring.clear();
     for (const entry of recent) this.ring.push(parseEntry(entry));
+  }
+
+  /** The connection for commands (the listing lease shares it). */
+  get redis(): Redis {
+    return this.cmd;
   }
 
   /** Binds the hub and starts reading the stream. */

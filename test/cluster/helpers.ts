@@ -1,10 +1,9 @@
 /**
- * What the cluster tests share: raw clients kept for clean-up, the query round trip, and a
- * node as a real `c2 server --cluster` process.
+ * What the cluster tests share: raw clients kept for clean-up, the query round trip, and who
+ * is on which node by its log. (A node as a process: test/helpers/cluster-node.ts.)
  */
 import type WebSocket from 'ws';
-import { type C2Process, type StartedC2, startC2 } from '../helpers/process.js';
-import { tempDir } from '../helpers/tmp.js';
+import type { StartedC2 } from '../helpers/process.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 /** Sends `c2/QUERY q`, answers the ACKNOWLEDGE's text (or the whole c2/ERROR frame). */
@@ -35,33 +34,6 @@ export class ClientPool {
   closeAll(): void {
     for (const c of this.clients.splice(0)) c.close();
   }
-}
-
-/**
- * One node of server `id` as a `c2 server --cluster <redisUrl>` process on 127.0.0.1, port 0,
- * named "Cluster", with a data directory of its own; `extra` flags after those.
- */
-export function startNode(id: number, redisUrl: string, procs: C2Process[], extra: string[] = []): Promise<StartedC2> {
-  return startC2(
-    [
-      'server',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--id',
-      String(id),
-      '--name',
-      'Cluster',
-      '--cluster',
-      redisUrl,
-      '--data-dir',
-      tempDir(),
-      '--no-console',
-      ...extra,
-    ],
-    { procs },
-  );
 }
 
 interface LogEntry {

@@ -20,6 +20,8 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (with the same data directory). */
   start(): Promise<void>;
+  /** Sends it a signal (SIGSTOP freezes it, SIGCONT thaws it). */
+  signal(signal: NodeJS.Signals): void;
   /** Stops it and removes its data directory (end of the test). */
   dispose(): Promise<void>;
 }
@@ -39,15 +41,26 @@ function pingable(port: number, password?: string): Promise<boolean> {
   });
 }
 
-/**
- * Options: `appendonly` (AOF on); or `deployConfig`: run deploy/redis-c2.conf (docs/DEPLOY.md)
- * as it is, its placeholders filled with this port, directory and password (AOF on).
- */
-export async function startTestRedis(
-  options: { appendonly?: boolean; deployConfig?: { password: string } } = {},
-): Promise<TestRedis> {
-  const held = await holdPort();
-  const port = held.port;
+/** A first start that lost its port to another process (between holding it and redis binding it) tries another. */
+const START_ATTEMPTS = 3;
+
+/** `appendonly`: AOF on. `deployConfig`: run deploy/redis-c2.conf (docs/DEPLOY.md) as it is, its placeholders filled with this port, directory and password (AOF on). */
+type RedisOptions = { appendonly?: boolean; deployConfig?: { password: string } };
+
+export async function startTestRedis(options: RedisOptions = {}): Promise<TestRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const held = await holdPort();
+    try {
+      return await startOn(held.port, () => held.release(), options);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOn(port: number, release: () => Promise<void>, options: RedisOptions): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'c2-redis-'));
   let child: ChildProcess | undefined;
   const password = options.deployConfig?.password;
@@ -61,28 +74,44 @@ export async function startTestRedis(
       args.splice(0, args.length, join(dir, 'c2.conf'));
     }
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.resume();
+    let said = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (said.length < 10_000) said += chunk.toString();
+    });
     proc.stderr?.resume();
     child = proc;
     const deadline = Date.now() + 10_000;
     while (!(await pingable(port, password))) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}) on port ${port}`);
+      if (proc.exitCode !== null) {
+        const why = `redis-server exited (${proc.exitCode}) on port ${port}`;
+        if (/Address already in use/i.test(said)) throw new PortTaken(why);
+        throw new Error(`${why}: ${said.trim().split('\n').slice(-3).join(' / ')}`);
+      }
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   const stop = async (): Promise<void> => {
     const proc = child;
+    proc?.kill('SIGCONT'); // a frozen one, too
     child = undefined;
     await stopProcess(proc);
   };
-  await held.release();
-  await launch();
+  await release();
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
     url: `redis://${password === undefined ? '' : `:${password}@`}127.0.0.1:${port}`,
     stop,
     start: launch,
+    signal(signal) {
+      child?.kill(signal);
+    },
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -33,7 +33,7 @@ function flag(name, fallback) {
 }
 const usage =
   'usage: soak.mjs [--minutes N] [--gc-every S] [--flat-window M] [--flat-pct P]\n' +
-  '                [--snapshot-at M1,M2,...] [--snapshot-dir DIR] [--out FILE]';
+  '                [--snapshot-at M1,M2,...] [--snapshot-dir DIR] [--out FILE] [--node-flags "FLAGS"]';
 const minutes = Number(flag('--minutes', '10'));
 const gcEverySeconds = Number(flag('--gc-every', '30'));
 const flatPct = Number(flag('--flat-pct', '1'));
@@ -43,6 +43,8 @@ const snapshotAt = (flag('--snapshot-at', '') ?? '')
   .filter((x) => x !== '')
   .map(Number);
 const outFile = flag('--out', undefined);
+// V8 flags for the server process (experiments: e.g. --node-flags "--no-opt --no-sparkplug").
+const nodeFlags = (flag('--node-flags', '') ?? '').split(' ').filter((f) => f !== '');
 if (
   ![minutes, gcEverySeconds, flatPct, flatWindowMinutes, ...snapshotAt].every((n) => Number.isFinite(n) && n > 0) ||
   snapshotAt.some((m) => m >= minutes)
@@ -70,6 +72,7 @@ const server = spawn(
   // The inspector (loopback, a free port) lets the soak force GCs and take heap snapshots.
   [
     '--inspect=127.0.0.1:0',
+    ...nodeFlags,
     bin,
     'server',
     '--host',

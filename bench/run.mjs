@@ -12,12 +12,15 @@
  *                against a constant-body Fastify route (the ceiling)
  *   directory-scale  100,000 listed servers: filtered pages, the whole list compressed against
  *                the same bytes as a constant (bench/scenarios/directory-scale.mjs)
+ *   cluster      3 c2 nodes + Redis against 3 Socket.IO nodes + Redis (redis adapter), 1,500
+ *                clients: fan-out per CPU-second of all server processes, one order, and
+ *                latency across nodes (bench/scenarios/cluster.mjs)
  *
  * Every scenario measures its servers in alternating rounds (c2, ws, sio, nats, c2, ws, …) and
  * reports each one's median round, so a change of the machine's speed during the run (its
  * neighbours) weighs on all of them alike.
  *
- * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,directory-scale,
+ * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,directory-scale,cluster,
  * --servers c2,ws,sio,nats, --workers N (load generator processes per server, default 1),
  * --profile (every Node server and generator process runs with --cpu-prof; the directory is
  * printed; read them with `node bench/profile-top.mjs FILE`), --json FILE,
@@ -34,6 +37,7 @@ import { Histogram } from './lib/histogram.mjs';
 import { findNatsServer, startNatsServer } from './lib/nats-server.mjs';
 import { Child, killAllChildren, openFilesLimit, procStats } from './lib/procs.mjs';
 import { printTable } from './lib/table.mjs';
+import { cluster, clusterLog, clusterParams, clusterRows } from './scenarios/cluster.mjs';
 import { directoryScale, directoryScaleParams, directoryScaleRows } from './scenarios/directory-scale.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -98,7 +102,7 @@ function parseOptions(argv) {
     else if (arg === '--c2') setC2Option(options.c2, value());
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory,directory-scale] [--servers c2,ws,sio,nats]\n' +
+        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory,directory-scale,cluster] [--servers c2,ws,sio,nats]\n' +
           '                     [--workers N] [--profile] [--json FILE] [--set scenario.parameter=value]\n' +
           '                     [--c2 option=value]…\n',
       );
@@ -147,6 +151,7 @@ const P = {
   // (frequency, neighbours) weighs on both sides alike.
   directory: { servers: 1000, connections: 32, warmupS: 1, measureS: quick ? 1.5 : 3, rounds: quick ? 2 : 5 },
   'directory-scale': directoryScaleParams(quick),
+  cluster: clusterParams(quick),
   limitMs: quick ? 300_000 : 1_800_000,
 };
 
@@ -176,7 +181,7 @@ const serverKinds = (options.servers ?? ['c2', 'ws', 'sio', 'nats']).filter(
 );
 /** NATS is a peer for the message scenarios only: it has no users to CONNECT. */
 const connectionKinds = serverKinds.filter((k) => k !== 'nats');
-const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory', 'directory-scale'];
+const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory', 'directory-scale', 'cluster'];
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'c2-bench-profiles-')) : null;
 /** Scratch space (the listing's SQLite file), removed however the run ends. */
 const scratch = mkdtempSync(join(tmpdir(), 'c2-bench-'));
@@ -768,12 +773,19 @@ async function main() {
       scratch,
     });
   }
+  if (scenarios.includes('cluster')) {
+    log(`cluster (${P.cluster.nodes} nodes + Redis): c2, Socket.IO in alternating rounds …`);
+    const ctx = { P, kinds: serverKinds, startServer, startWorkers, withProcesses, connectClients, all, sleep, nowUs };
+    Object.assign(ctx, { Histogram, machineCpu, machineCores, mergeSent, checkResult, inRounds, medians, log, fmt, options });
+    results.cluster = await cluster(ctx);
+    if (results.cluster) clusterLog(results.cluster, { log, fmt });
+  }
   results.seconds = (Date.now() - started) / 1000;
   results.parameters = P;
   results.options = options;
   results.date = new Date().toISOString();
   results.machine = { node: process.version, cores: availableParallelism(), cpu: cpus()[0]?.model, loadavg: loadavg() };
-  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P, extra: [directoryScaleRows] });
+  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P, extra: [directoryScaleRows, clusterRows] });
   if (profileDir) log(`CPU profiles: ${profileDir}`);
   if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench finished in ${fmt(results.seconds, 1)} s (load ${loadText()})`);

@@ -17,6 +17,12 @@
  *
  * Message text (30 bytes): `SSSS-QQQQQQQQQQ-TTTTTTTTTTTT~~` — sender index, sequence
  * number, send time in µs since the run's epoch (see clock.mjs).
+ *
+ * A cluster (several nodes of one server, or of one Socket.IO app): `connect` is given one
+ * port per node, and client i connects to node i mod n. Each client then also keeps a digest
+ * of the order in which it got every message (all senders together), so the orchestrator can
+ * tell whether every receiver saw one order; only messages crossing nodes (sender and
+ * receiver on different ones) are timed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -107,6 +113,10 @@ const g = {
   /** Template of a sent frame, and where its text starts. */
   template: Buffer.alloc(0),
   textAt: 0,
+  /** A cluster: each client keeps the digest of its order of messages (see Conn.onMessage). */
+  orderDigest: false,
+  /** A cluster: the node of each sender (by sender index); empty when there is one node. */
+  senderNodes: new Int32Array(0),
 };
 
 /** @type {Conn[]} */
@@ -190,8 +200,12 @@ const JOINED = 2;
 const CLOSED = 3;
 
 class Conn {
-  constructor(index, port, localAddress, onJoined) {
+  constructor(index, port, localAddress, onJoined, node = 0) {
     this.index = index;
+    /** The node it is connected to (0 with one node). */
+    this.node = node;
+    /** FNV-1a-like digest of the order of every message it got (cluster only). */
+    this.digest = 0x811c9dc5;
     this.name = clientName(index);
     this.state = HANDSHAKE;
     this.onJoined = onJoined;
@@ -473,7 +487,8 @@ class Conn {
       g.gapFrames += seq - expected;
       next[sender] = seq + 1;
     } else g.backwards++;
-    if (g.recordFrom >= 0) {
+    if (g.orderDigest) this.digest = Math.imul(this.digest ^ (sender * 1_000_003 + seq), 0x01000193) >>> 0;
+    if (g.recordFrom >= 0 && (g.senderNodes.length === 0 || g.senderNodes[sender] !== this.node)) {
       const sentAt = readDigits(buf, t + 16, 12);
       if (sentAt >= g.recordFrom) g.hist.record(g.readNow - sentAt);
     }
@@ -546,9 +561,16 @@ function setup({ kind, nSenders, epochUs }) {
  * Opens clients [first, first + count), at most `concurrency` handshakes at a time, and
  * resolves when all have joined (or failed). `senderOf` maps client index → sender index;
  * client i's socket is opened from `sources[i % sources.length]` (none: the kernel's choice).
+ * `port` is one port, or one per node of a cluster: client i connects to `port[i % n]`.
  */
 function connect({ kind, port, first, count, concurrency, nSenders, epochUs, senderOf, sources = [], deadlineMs = 0 }) {
   setup({ kind, nSenders, epochUs });
+  const ports = Array.isArray(port) ? port : [port];
+  g.orderDigest = ports.length > 1;
+  g.senderNodes = new Int32Array(ports.length > 1 ? nSenders : 0);
+  for (const [index, sender] of Object.entries(senderOf ?? {})) {
+    if (ports.length > 1) g.senderNodes[sender] = Number(index) % ports.length;
+  }
   const t0 = nowUs();
   let started = 0;
   let done = 0;
@@ -570,7 +592,8 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
     const launch = () => {
       const index = first + started++;
       const source = sources.length > 0 ? sources[index % sources.length] : undefined;
-      const conn = new Conn(index, port, source, (c, error) => {
+      const node = index % ports.length;
+      const conn = new Conn(index, ports[node], source, (c, error) => {
         done++;
         if (error !== null) {
           failed++;
@@ -579,7 +602,7 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
         if (settled) return;
         if (started < count) launch();
         else if (done === count) settle(false);
-      });
+      }, node);
       const sender = senderOf?.[index];
       if (sender !== undefined) {
         conn.sender = sender;
@@ -674,7 +697,15 @@ async function drain({ expected, timeoutMs }) {
     delivered: g.delivered,
     other: g.other,
     hist: g.hist.toJSON(),
+    orders: g.orderDigest ? orders() : null,
   };
+}
+
+/** A cluster: how many receivers saw each order of messages (digest → receivers). */
+function orders() {
+  const out = {};
+  for (const conn of conns) if (conn.state === JOINED) out[conn.digest] = (out[conn.digest] ?? 0) + 1;
+  return out;
 }
 
 function status() {

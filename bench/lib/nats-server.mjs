@@ -32,7 +32,7 @@ export function findNatsServer() {
 }
 
 /** A TCP port nobody listens on right now (the server is started on it just after). */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);

@@ -593,16 +593,22 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
       const index = first + started++;
       const source = sources.length > 0 ? sources[index % sources.length] : undefined;
       const node = index % ports.length;
-      const conn = new Conn(index, ports[node], source, (c, error) => {
-        done++;
-        if (error !== null) {
-          failed++;
-          if (errors.length < 5) errors.push(`${c.name}: ${error}`);
-        }
-        if (settled) return;
-        if (started < count) launch();
-        else if (done === count) settle(false);
-      }, node);
+      const conn = new Conn(
+        index,
+        ports[node],
+        source,
+        (c, error) => {
+          done++;
+          if (error !== null) {
+            failed++;
+            if (errors.length < 5) errors.push(`${c.name}: ${error}`);
+          }
+          if (settled) return;
+          if (started < count) launch();
+          else if (done === count) settle(false);
+        },
+        node,
+      );
       const sender = senderOf?.[index];
       if (sender !== undefined) {
         conn.sender = sender;

@@ -46,6 +46,8 @@ export function clusterParams(quick) {
 const SIDES = {
   c2: { label: 'c2', args: (url) => ({ cluster: url }) },
   sio: { label: 'Socket.IO', args: (url) => ({ redis: url }) },
+  /** Another build of c2 (C2_BENCH_BASE), for an A/B of a change: in the log, not the table. */
+  c2base: { label: 'c2 base', args: (url) => ({ cluster: url }) },
 };
 
 /** CPU time (µs) of each process, and the time. */
@@ -57,7 +59,8 @@ const sample = (pids, nowUs) => pids.map((pid) => procStats(pid, nowUs));
  */
 function orderCheck(drains) {
   const counts = new Map();
-  for (const d of drains) for (const [digest, n] of Object.entries(d.orders ?? {})) counts.set(digest, (counts.get(digest) ?? 0) + n);
+  for (const d of drains)
+    for (const [digest, n] of Object.entries(d.orders ?? {})) counts.set(digest, (counts.get(digest) ?? 0) + n);
   const receivers = [...counts.values()].reduce((a, b) => a + b, 0);
   const most = Math.max(0, ...counts.values());
   return { orders: counts.size, otherOrder: receivers - most, receivers };
@@ -73,7 +76,8 @@ export async function cluster(ctx) {
     return null;
   }
   const sides = kinds.filter((k) => k in SIDES);
-  if (p.senders % p.nodes !== 0) throw new Error(`cluster: ${p.senders} senders do not spread evenly over ${p.nodes} nodes`);
+  if (p.senders % p.nodes !== 0)
+    throw new Error(`cluster: ${p.senders} senders do not spread evenly over ${p.nodes} nodes`);
 
   return withProcesses(async (procs) => {
     /** Each side: its Redis, its nodes, its generators, every client joined. */
@@ -248,8 +252,7 @@ export function clusterRows(results, params) {
     if (extra.ok !== undefined) targets.push({ what: `cluster ${measure}`, ok: extra.ok });
     first = false;
   };
-  const ratio = (field) =>
-    c.c2 && c.sio ? c.c2.fanout[field] / c.sio.fanout[field] : Number.NaN;
+  const ratio = (field) => (c.c2 && c.sio ? c.c2.fanout[field] / c.sio.fanout[field] : Number.NaN);
   add('fan-out: deliveries / s', (r) => num(r.fanout.deliveriesPerSec), {
     ratio: `${num(ratio('deliveriesPerSec'), 2)}× Socket.IO`,
   });
@@ -259,15 +262,15 @@ export function clusterRows(results, params) {
     target: '≥ 2× Socket.IO',
     ok: c.c2 && c.sio ? perCpu >= 2 : undefined,
   });
-  const loss = (r) =>
-    `${num(r.lost)} / ${num(r.reordered)}${r.droppedClients ? ` (${r.droppedClients} dropped)` : ''}`;
+  const loss = (r) => `${num(r.lost)} / ${num(r.reordered)}${r.droppedClients ? ` (${r.droppedClients} dropped)` : ''}`;
   const clean = (r) => r.lost === 0 && r.reordered === 0 && r.invalid === 0 && r.droppedClients === 0;
   const c2Clean = c.c2 ? clean(c.c2.fanout) && clean(c.c2.latency) : undefined;
   add('fan-out: lost / reordered (per sender)', (r) => loss(r.fanout), {
     target: '0 lost (c2)',
     ok: c.c2 ? clean(c.c2.fanout) : undefined,
   });
-  const orders = (r) => `${num(r.fanout.orders)} (${num(r.fanout.otherOrder)} of ${num(r.fanout.receivers)} receivers apart)`;
+  const orders = (r) =>
+    `${num(r.fanout.orders)} (${num(r.fanout.otherOrder)} of ${num(r.fanout.receivers)} receivers apart)`;
   const oneOrder = c.c2 ? c.c2.fanout.orders === 1 && c.c2.latency.orders === 1 : undefined;
   add('fan-out: orders seen by the receivers', orders, { target: 'one order (c2)', ok: oneOrder });
   add(

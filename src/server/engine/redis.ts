@@ -260,6 +260,9 @@ export interface RedisEngineOptions {
 
 /** A MSG waiting for its copy to be read back from the stream and written to its sender. */
 interface Waiter {
+  /** This node's number for the append (its stream entry's `c`). */
+  ticket: number;
+  sender: Connection;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -295,7 +298,11 @@ export class RedisEngine implements RoomEngine {
   private readonly reader: Redis;
   private readonly ring: MessageRing;
   private lastId = '0-0';
+  /** MSGs whose copies have not come back yet, by ticket. */
   private readonly waiters = new Map<number, Waiter>();
+  /** The same, by sender (its local id), in the order they were appended. */
+  private readonly queues = new Map<number, Waiter[]>();
+  private nextTicket = 1;
   /** Requests waiting until the stream has been read up to an entry of theirs. */
   private readers: { id: string; resolve: () => void }[] = [];
   /** This node's connections that hold a seat, by their local id (ban notices name them). */
@@ -464,6 +471,7 @@ export class RedisEngine implements RoomEngine {
     this.seated.clear();
     for (const w of this.waiters.values()) w.reject(new Error('the cluster store lost its data'));
     this.waiters.clear();
+    this.queues.clear();
     this.host.evicted(gone);
     await this.takePosition();
     await this.renewLease(true);
@@ -521,14 +529,17 @@ export class RedisEngine implements RoomEngine {
           const message: StoredMessage = { seq, username: f.u ?? '', text: f.x ?? '', time: Number(f.time) };
           this.lastSeq = seq;
           this.ring.push(message);
-          batch.push({ message });
           if (mine) {
             const waiter = this.waiters.get(Number(f.c));
             if (waiter) {
-              this.waiters.delete(Number(f.c));
+              // Its sender's earlier MSGs still waiting were not stored (Redis appends one
+              // node's requests in order): their errors go out before this copy (contract §4).
+              this.failEarlier(waiter, flush);
+              this.forget(waiter);
               done.push(waiter);
             }
           }
+          batch.push({ message });
           break;
         }
         case 'c':
@@ -573,6 +584,35 @@ export class RedisEngine implements RoomEngine {
         else this.readers.push(r);
       }
     }
+  }
+
+  /**
+   * The MSGs of `waiter`'s sender appended before it and still waiting: they failed, and
+   * their failure (an error reply on the other connection) may not have been read yet. Each
+   * is refused now, after what `flush` writes (the batch so far), and its error, when it
+   * comes, is not told again.
+   */
+  private failEarlier(waiter: Waiter, flush: () => void): void {
+    const queue = this.queues.get(waiter.sender.localId);
+    if (queue === undefined || queue[0] === waiter) return;
+    flush();
+    while (queue.length > 0 && queue[0] !== waiter) {
+      const failed = queue[0] as Waiter;
+      this.forget(failed);
+      this.host.unstored(failed.sender);
+      failed.resolve();
+    }
+  }
+
+  /** `waiter` is answered: no longer waited for. */
+  private forget(waiter: Waiter): void {
+    if (!this.waiters.delete(waiter.ticket)) return;
+    const id = waiter.sender.localId;
+    const queue = this.queues.get(id);
+    if (queue === undefined) return;
+    const at = queue.indexOf(waiter);
+    if (at >= 0) queue.splice(at, 1);
+    if (queue.length === 0) this.queues.delete(id);
   }
 
   /** Resolves once this node has applied the stream up to entry `id`. */
@@ -670,9 +710,15 @@ export class RedisEngine implements RoomEngine {
 
   append(username: string, text: string, sender: Connection | null): Promise<void> {
     const k = this.keys;
-    const id = sender?.localId ?? 0;
+    const ticket = sender ? this.nextTicket++ : 0;
     return new Promise<void>((resolve, reject) => {
-      if (sender) this.waiters.set(id, { resolve, reject });
+      const waiter: Waiter | undefined = sender ? { ticket, sender, resolve, reject } : undefined;
+      if (waiter) {
+        this.waiters.set(ticket, waiter);
+        const queue = this.queues.get(waiter.sender.localId);
+        if (queue) queue.push(waiter);
+        else this.queues.set(waiter.sender.localId, [waiter]);
+      }
       this.cmd
         .append(
           k.meta,
@@ -682,24 +728,26 @@ export class RedisEngine implements RoomEngine {
           text,
           Date.now(),
           this.nodeId,
-          id,
+          ticket,
           this.options.historySize,
           STREAM_MAX,
         )
         .then(
           () => {
-            if (!sender) return resolve();
+            if (!waiter) return resolve();
             // Stored: its copy comes back through the stream. Should it never (the reader
             // cut off far behind), the connection is not held for ever.
             setTimeout(() => {
-              if (this.waiters.get(id)?.resolve !== resolve) return;
-              this.waiters.delete(id);
+              if (!this.waiters.has(ticket)) return;
+              this.forget(waiter);
               resolve();
             }, 10_000).unref();
           },
           (err: Error) => {
-            if (sender) this.waiters.delete(id);
             this.log.warn({ err: err.message }, 'could not append a message to the cluster');
+            // Refused already (failEarlier) when a later MSG of its sender came back first.
+            if (waiter && !this.waiters.has(ticket)) return resolve();
+            if (waiter) this.forget(waiter);
             reject(err);
           },
         );

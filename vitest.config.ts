@@ -28,7 +28,7 @@ const SLOW = [
   // Hundreds of cases against a real server, by design: the frame corpus, the fuzzers.
   'test/hostile/{chat-corpus,chat-fuzz}.test.ts',
   // c2 server processes against a redis-server of the test's own, one killed with SIGKILL.
-  'test/cluster/{node-death,redis-outage}.test.ts',
+  'test/cluster/{node-death,redis-outage,redis-freeze}.test.ts',
 ];
 
 export default defineConfig({

@@ -98,8 +98,10 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     status: 'ok',
     id: resolved.id,
     name: resolved.name,
-    connectedUsers: hub.room.size,
+    // The whole server's users (in a cluster, as this node last knew them), and this node's.
+    connectedUsers: hub.engine.users,
     maxUsers: resolved.maxUsers,
+    ...(cluster ? { nodeUsers: hub.room.size } : {}),
   }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
   await registerWebClient(app, options.webRoot);

@@ -417,8 +417,9 @@ export class ChatHub implements EngineHost {
     if (sender.open) this.error(sender, 'unavailable', 'the server could not store your message: it was not sent');
   }
 
-  /** EngineHost: another node's notice. */
-  notice(text: string): void {
+  /** EngineHost: another node's notice (a join or leave only while the cluster is within the announce limit). */
+  notice(text: string, counted?: number): void {
+    if (counted !== undefined && counted > this.options.announceLimit) return;
     this.broadcast(text);
   }
 
@@ -495,7 +496,7 @@ export class ChatHub implements EngineHost {
    * users are connected (counting the one joining or leaving). Renames and bans always are.
    */
   private announces(): boolean {
-    return this.room.size <= this.options.announceLimit;
+    return this.engine.users <= this.options.announceLimit;
   }
 
   private usersChanged(): void {

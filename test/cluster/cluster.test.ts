@@ -201,6 +201,30 @@ describe('a server on three nodes', () => {
     expect(await query(op2, 'unban; mallory')).toMatch(/^c2\/ERROR \[not_operator\]|^c2\/ERROR/);
   });
 
+  it('the announce limit counts the users of the whole cluster, not of one node', async () => {
+    const { urls } = await nodes(2, { announceLimit: 2 });
+    const [n1, n2] = urls as [string, string];
+    const ann = await join(n1, 'ann');
+    const ben = await join(n2, 'ben');
+    expect(await ann.next()).toBe('c2/CONNECT ben'); // 2 users: announced
+    // 3 and 4 users in all, though each node holds only 2: neither join is announced anywhere.
+    const cat = await join(n1, 'cat');
+    const dan = await join(n2, 'dan');
+    ben.send('c2/MSG mark');
+    for (const u of [ann, ben, cat, dan]) expect(await u.next()).toBe('c2/MSG ben; mark');
+    const health = await (await fetch(`${n2.replace(/^ws/, 'http')}/healthz`)).json();
+    expect(health).toMatchObject({ connectedUsers: 4, nodeUsers: 2 });
+    // Leaves counted with the one leaving: 4, then 3, not announced; then 2, announced.
+    dan.close();
+    await eventually(async () => JSON.parse(await query(cat, 'server_info')).connectedUsers === 3);
+    cat.close();
+    await eventually(async () => JSON.parse(await query(ben, 'server_info')).connectedUsers === 2);
+    ben.send('c2/MSG mark 2');
+    expect(await ann.next()).toBe('c2/MSG ben; mark 2');
+    ben.close();
+    expect(await ann.next()).toMatch(/^c2\/DISCONNECT \w+; ben$/);
+  });
+
   it('history, server_info and active_users agree on every node', async () => {
     const { urls } = await nodes(3);
     const users = [

@@ -18,6 +18,8 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (with the same data directory). */
   start(): Promise<void>;
+  /** Sends it a signal (SIGSTOP freezes it, SIGCONT thaws it). */
+  signal(signal: NodeJS.Signals): void;
   /** Stops it and removes its data directory (end of the test). */
   dispose(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function startTestRedis(options: { appendonly?: boolean } = {}): Pr
   };
   const stop = async (): Promise<void> => {
     const proc = child;
+    proc?.kill('SIGCONT'); // a frozen one, too
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -68,6 +71,9 @@ export async function startTestRedis(options: { appendonly?: boolean } = {}): Pr
     url: `redis://127.0.0.1:${port}`,
     stop,
     start: launch,
+    signal(signal) {
+      child?.kill(signal);
+    },
     async dispose() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

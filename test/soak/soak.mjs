@@ -182,6 +182,14 @@ function rss() {
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1];
   return Number(kb) * 1024;
 }
+/** V8's heap spaces in use (bytes) by name, from /metrics: { old_space, code_space, … }. */
+async function heapSpaces() {
+  const text = await (await fetch(`${httpBase}/metrics`)).text();
+  const spaces = {};
+  for (const m of text.matchAll(/^c2_nodejs_heap_space_size_used_bytes\{space="([a-z_]+)"\} (\S+)$/gm))
+    spaces[m[1]] = Number(m[2]);
+  return spaces;
+}
 async function heapUsed() {
   const text = await (await fetch(`${httpBase}/metrics`)).text();
   return Number(/^c2_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
@@ -351,7 +359,8 @@ timers.push(
       probe(async () => {
         const at = Date.now() - started;
         const heap = await inspector.heapAfterGc();
-        gcSamples.push({ at, heap });
+        const spaces = await heapSpaces().catch(() => ({}));
+        gcSamples.push({ at, heap, spaces });
         process.stdout.write(
           `  ${(at / 1000).toFixed(0).padStart(4)} s  heap after forced GC ${mb(heap)} (${heap} B)\n`,
         );
@@ -471,6 +480,16 @@ if (inWindow.length >= 10) {
     `low point ${mb(lowFirst)} in its first fifth → ${mb(lowLast)} in its last (${pct(lowLast - lowFirst)}); limit ±${flatPct} %`;
   if (Math.abs(trend) > (mean * flatPct) / 100 || Math.abs(lowLast - lowFirst) > (mean * flatPct) / 100)
     problems.push('the heap after a forced GC was not flat (see "heap after GC")');
+  // Where a change is, by V8 heap space (from /metrics just after each forced GC): the mean of
+  // the window's last fifth minus the mean of its first fifth.
+  const spaceNames = Object.keys(inWindow[0].spaces ?? {});
+  const meanOf = (list, name) => list.reduce((a, s) => a + (s.spaces?.[name] ?? 0), 0) / list.length;
+  const byspace = spaceNames
+    .map((name) => [name, meanOf(inWindow.slice(n - fifth), name) - meanOf(inWindow.slice(0, fifth), name)])
+    .filter(([, d]) => Math.abs(d) >= 1024)
+    .map(([name, d]) => `${name} ${d >= 0 ? '+' : ''}${(d / 1024).toFixed(0)} KB`);
+  if (spaceNames.length > 0)
+    heapLine += `;\n                       by space (last fifth − first fifth): ${byspace.join(', ') || 'none moved by 1 KB'}`;
 } else problems.push('too few heap samples after GC to judge the heap (raise --minutes or lower --gc-every)');
 if (outFile) {
   writeFileSync(

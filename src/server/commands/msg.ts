@@ -1,4 +1,5 @@
 import { validateMessageText } from '../../protocol/rules.js';
+import { OutcomeUnknown } from '../engine/types.js';
 import { refuse } from './rules.js';
 import type { Command } from './types.js';
 
@@ -18,7 +19,13 @@ export const msg: Command = {
     if (!(said instanceof Promise)) return undefined;
     return said.then(
       () => undefined,
-      () => refuse('unavailable', 'the server could not store your message: it was not sent'),
+      (err) =>
+        refuse(
+          'unavailable',
+          err instanceof OutcomeUnknown
+            ? 'the server lost touch with its store while storing your message: if it was stored, everyone (you too) gets it when the store is back'
+            : 'the server could not store your message: it was not sent',
+        ),
     );
   },
 };

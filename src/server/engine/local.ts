@@ -51,6 +51,10 @@ export class LocalEngine implements RoomEngine {
     return this.host.room.size;
   }
 
+  get users(): number {
+    return this.host.room.size;
+  }
+
   usernames(offset?: number, count?: number): string[] {
     return this.host.room.usernames(offset, count);
   }

@@ -7,7 +7,7 @@ import type { Connection } from '../connection.js';
 import { MessageRing, RING_CAPACITY } from '../history.js';
 import type { StoredMessage } from '../store.js';
 import type { After, Delivery, EngineHost, RoomEngine, Seat } from './types.js';
-import { SEATED } from './types.js';
+import { OutcomeUnknown, SEATED } from './types.js';
 
 /**
  * The Redis keys of one c2 server (contract §11). The hash tag `{id}` keeps them in one slot,
@@ -60,8 +60,25 @@ if last[1] then id = last[1][1] end
 return {meta[1] or '', meta[2] or '0', id, redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)}
 `;
 
-/** The next seq and the append, at once: history (capped) and the stream. */
+/**
+ * The first lines of a script that changes the room for a request a user waits on (a MSG, a
+ * CONNECT, a rename): its last argument is a deadline in Redis's clock (ms), and a script
+ * that runs after it does nothing. A request whose answer was lost (Redis frozen, the
+ * connection cut) is thus known not to have taken effect once the deadline has passed,
+ * rather than possibly taking effect later, after its user was told it failed.
+ */
+const TOO_LATE = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[#ARGV]) then
+  return redis.error_reply('LATE the request reached the cluster store after its deadline')
+end`;
+
+/**
+ * The next seq and the append, at once: history (capped) and the stream.
+ * KEYS: meta history events; ARGV: username text time node conn historySize streamMax deadline
+ */
 const APPEND = `
+${TOO_LATE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOMETA the cluster state is gone') end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('RPUSH', KEYS[2], seq .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[1] .. '\\n' .. ARGV[2])
@@ -73,9 +90,10 @@ return seq
 /**
  * A seat (joining) or a new name (renaming), under the cluster-wide rule: a free seat, not
  * banned, not held by another; then the notice, in the stream's order.
- * KEYS: meta names order bans events; ARGV: key username node conn joining maxUsers oldKey oldName streamMax
+ * KEYS: meta names order bans events; ARGV: key username node conn joining maxUsers oldKey oldName streamMax deadline
  */
 const SEAT = `
+${TOO_LATE}
 local key = ARGV[1]
 local joining = ARGV[5] == '1'
 if joining and redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return {'full'} end
@@ -91,8 +109,9 @@ if joining then
   local score = redis.call('HINCRBY', KEYS[1], 'joins', 1)
   redis.call('HSET', KEYS[2], key, me .. ARGV[2])
   redis.call('ZADD', KEYS[3], score, key)
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 't', 'c', 'u', ARGV[2], 'o', ARGV[3])
-  return {'ok'}
+  local n = redis.call('ZCARD', KEYS[3])
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*', 't', 'c', 'u', ARGV[2], 'o', ARGV[3], 'n', n)
+  return {'ok', tostring(n)}
 end
 local oldKey = ARGV[7]
 local mine = redis.call('HGET', KEYS[2], oldKey)
@@ -115,9 +134,10 @@ const LEAVE = `
 local me = ARGV[2] .. ' ' .. ARGV[3] .. ' '
 local held = redis.call('HGET', KEYS[1], ARGV[1])
 if not held or string.sub(held, 1, #me) ~= me then return 0 end
+local n = redis.call('ZCARD', KEYS[2])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 't', 'd', 'r', ARGV[4], 'u', ARGV[5], 'o', ARGV[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 't', 'd', 'r', ARGV[4], 'u', ARGV[5], 'o', ARGV[2], 'n', n)
 return 1
 `;
 
@@ -130,7 +150,7 @@ local a = string.find(held, ' ', 1, true)
 local b = string.find(held, ' ', a + 1, true)
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 't', 'b', 'u', string.sub(held, b + 1), 'm', ARGV[3], 'n', string.sub(held, 1, a - 1), 'c', string.sub(held, a + 1, b - 1))
+return redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 't', 'b', 'u', string.sub(held, b + 1), 'm', ARGV[3], 'n', string.sub(held, 1, a - 1), 'c', string.sub(held, a + 1, b - 1), 'k', redis.call('ZCARD', KEYS[3]))
 `;
 
 /** The names, in join order. */
@@ -194,9 +214,10 @@ for _, key in ipairs(keys) do
     local a = string.find(held, ' ', 1, true)
     if dead[string.sub(held, 1, a)] then
       local b = string.find(held, ' ', a + 1, true)
+      local n = redis.call('ZCARD', KEYS[3])
       redis.call('HDEL', KEYS[2], key)
       redis.call('ZREM', KEYS[3], key)
-      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 't', 'd', 'r', 'lost_connection', 'u', string.sub(held, b + 1), 'o', '')
+      redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 't', 'd', 'r', 'lost_connection', 'u', string.sub(held, b + 1), 'o', '', 'n', n)
       freed = freed + 1
     end
   else
@@ -267,9 +288,29 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-function redisClient(url: string, name: string): Redis {
+/** A request that changes the room must reach Redis within this long of being sent (the scripts' deadline). */
+const DEADLINE_MS = 3_000;
+/** The deadline is in Redis's clock, known here to within this (half a round trip, and drift between measures). */
+const CLOCK_MARGIN_MS = 500;
+/** How long after its deadline a MSG whose answer was lost waits for Redis to say whether it was stored. */
+const DOUBT_MS = 7_000;
+
+/** Whether a failed request surely did not take effect: Redis refused it, or it was never sent. */
+function surelyUndone(err: Error): boolean {
+  return err.name === 'ReplyError' || /enableOfflineQueue|isn't writeable/.test(err.message);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * `socketTimeout`: a connection on which Redis has sent nothing for that long while requests
+ * wait (Redis frozen, or a network that drops packets without a reset) is closed and made
+ * again, and its requests fail, rather than waiting for ever.
+ */
+function redisClient(url: string, name: string, socketTimeout: number): Redis {
   return new Redis(url, {
     connectionName: name,
+    socketTimeout,
     lazyConnect: true,
     // Redis away: a request fails at once (the user gets [unavailable]) rather than waiting.
     enableOfflineQueue: false,
@@ -292,6 +333,13 @@ export class RedisEngine implements RoomEngine {
   readonly nodeId = randomBytes(6).toString('hex');
   epoch = '';
   lastSeq = 0;
+  /**
+   * Connected users of the whole cluster as last known here: from the seat answers and the
+   * stream's join, leave and ban entries (each carries the count, taken atomically with it).
+   */
+  users = 0;
+  /** Redis's clock minus this node's (ms), measured with TIME at start and with every lease renewal. */
+  private clockOffset = 0;
   private host!: EngineHost;
   private readonly keys;
   private readonly cmd: Scripted;
@@ -303,6 +351,8 @@ export class RedisEngine implements RoomEngine {
   /** The same, by sender (its local id), in the order they were appended. */
   private readonly queues = new Map<number, Waiter[]>();
   private nextTicket = 1;
+  /** Senders (by local id) with a MSG whose fate is being found out: settled when all are known. */
+  private readonly doubts = new Map<number, Promise<unknown>>();
   /** Requests waiting until the stream has been read up to an entry of theirs. */
   private readers: { id: string; resolve: () => void }[] = [];
   /** This node's connections that hold a seat, by their local id (ban notices name them). */
@@ -323,11 +373,11 @@ export class RedisEngine implements RoomEngine {
   private constructor(private readonly options: RedisEngineOptions) {
     this.keys = clusterKeys(options.id);
     this.log = options.log;
-    this.cmd = redisClient(options.url, `c2-${options.id}`) as Scripted;
+    this.cmd = redisClient(options.url, `c2-${options.id}`, DEADLINE_MS) as Scripted;
     for (const [name, s] of Object.entries(SCRIPTS)) {
       this.cmd.defineCommand(name, { numberOfKeys: s.keys, lua: s.lua });
     }
-    this.reader = redisClient(options.url, `c2-${options.id}-reader`);
+    this.reader = redisClient(options.url, `c2-${options.id}-reader`, READ_BLOCK_MS + DEADLINE_MS);
     this.ring = new MessageRing(Math.min(RING_CAPACITY, options.historySize));
     for (const client of [this.cmd, this.reader]) {
       client.on('error', (err: Error) => this.log.debug({ err: err.message }, 'redis'));
@@ -376,8 +426,10 @@ export class RedisEngine implements RoomEngine {
         );
       }
       engine.epoch = epoch;
+      await engine.measureClock();
       await engine.renewLease(true);
       await engine.takePosition();
+      await engine.userCount();
       return engine;
     } catch (err) {
       engine.cmd.disconnect();
@@ -420,11 +472,24 @@ export class RedisEngine implements RoomEngine {
     return state !== 'reaped';
   }
 
+  private async measureClock(): Promise<void> {
+    const before = Date.now();
+    const [seconds, micros] = (await this.cmd.time()) as [string | number, string | number];
+    const after = Date.now();
+    this.clockOffset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (before + after) / 2;
+  }
+
+  /** The deadline of a request sent now, in Redis's clock (see TOO_LATE). */
+  private deadline(): number {
+    return Math.floor(Date.now() + this.clockOffset + DEADLINE_MS);
+  }
+
   /** Every LEASE_RENEW_MS: this node's lease renewed, and the dead nodes' users announced gone. */
   private async tendLeases(): Promise<void> {
     if (this.closed) return;
     const k = this.keys;
     try {
+      await this.measureClock();
       const epoch = await this.cmd.hget(k.meta, 'epoch');
       if (epoch !== this.epoch) return await this.newEpoch();
       if (!(await this.renewLease())) {
@@ -542,10 +607,12 @@ export class RedisEngine implements RoomEngine {
           batch.push({ message });
           break;
         }
-        case 'c':
+        case 'c': {
           flush();
-          if (!mine) this.host.notice(formatServerMessage({ type: 'CONNECT', username: f.u ?? '' }));
+          const counted = this.count(f.n, 0);
+          if (!mine) this.host.notice(formatServerMessage({ type: 'CONNECT', username: f.u ?? '' }), counted);
           break;
+        }
         case 'u':
           flush();
           if (!mine) {
@@ -554,8 +621,10 @@ export class RedisEngine implements RoomEngine {
             );
           }
           break;
-        case 'd':
+        case 'd': {
           flush();
+          // Counted with the one leaving (as on one server); the count after it is one less.
+          const counted = this.count(f.n, -1);
           if (!mine) {
             this.host.notice(
               formatServerMessage({
@@ -563,11 +632,14 @@ export class RedisEngine implements RoomEngine {
                 reason: f.r as Exclude<DisconnectReason, 'ban'>,
                 username: f.u ?? '',
               }),
+              counted,
             );
           }
           break;
+        }
         case 'b': {
           flush();
+          this.count(f.k, 0);
           const holder = f.n === this.nodeId ? this.seated.get(Number(f.c)) : undefined;
           if (holder) this.seated.delete(holder.localId);
           this.host.banned(f.u ?? '', f.m ?? '', holder);
@@ -625,24 +697,36 @@ export class RedisEngine implements RoomEngine {
 
   async seat(conn: Connection, username: string, key: string, joining: boolean): Promise<Seat> {
     const k = this.keys;
-    const [why, holder] = (await this.cmd.seat(
-      k.meta,
-      k.names,
-      k.order,
-      k.bans,
-      k.events,
-      key,
-      username,
-      this.nodeId,
-      conn.localId,
-      joining ? '1' : '0',
-      this.options.maxUsers,
-      conn.nameKey,
-      conn.username,
-      STREAM_MAX,
-    )) as [string, string?];
+    const [why, holder] = (await this.cmd
+      .seat(
+        k.meta,
+        k.names,
+        k.order,
+        k.bans,
+        k.events,
+        key,
+        username,
+        this.nodeId,
+        conn.localId,
+        joining ? '1' : '0',
+        this.options.maxUsers,
+        conn.nameKey,
+        conn.username,
+        STREAM_MAX,
+        this.deadline(),
+      )
+      .catch((err: Error) => {
+        // Taken before its deadline with the answer lost: the seat is freed again (a no-op if not held).
+        if (joining && !surelyUndone(err) && this.unreleased.length < 100_000) {
+          this.unreleased.push({ key, conn: conn.localId, reason: 'lost_connection', username });
+        }
+        throw err;
+      })) as [string, string?];
     if (why === 'ok') {
-      if (joining) this.seated.set(conn.localId, conn);
+      if (joining) {
+        this.seated.set(conn.localId, conn);
+        this.count(holder, 0);
+      }
       return SEATED;
     }
     if (why === 'full' || why === 'banned') return { ok: false, why };
@@ -675,7 +759,19 @@ export class RedisEngine implements RoomEngine {
   }
 
   async userCount(): Promise<number> {
-    return this.cmd.zcard(this.keys.order);
+    return this.count(await this.cmd.zcard(this.keys.order), 0) ?? this.users;
+  }
+
+  /**
+   * A cluster-wide count carried by a stream entry or a script's answer: kept in `users`
+   * (after `delta`), and returned as carried. Undefined when absent (an entry written by a
+   * node of an older version).
+   */
+  private count(carried: string | number | undefined, delta: number): number | undefined {
+    const n = Number(carried);
+    if (carried === undefined || !Number.isSafeInteger(n) || n < 0) return undefined;
+    this.users = Math.max(0, n + delta);
+    return n;
   }
 
   async usernames(offset = 0, count = Number.POSITIVE_INFINITY): Promise<string[]> {
@@ -709,8 +805,17 @@ export class RedisEngine implements RoomEngine {
   // ---- the sequence ----------------------------------------------------------------------
 
   append(username: string, text: string, sender: Connection | null): Promise<void> {
+    // Behind a MSG of the same sender whose fate is being found out: sent once it is known
+    // (its answer first, and it cannot be stored after this one).
+    const doubt = sender ? this.doubts.get(sender.localId) : undefined;
+    if (doubt && sender) {
+      return doubt.then(() =>
+        sender.open ? this.append(username, text, sender) : Promise.reject(new Error('the sender has gone')),
+      );
+    }
     const k = this.keys;
     const ticket = sender ? this.nextTicket++ : 0;
+    const sentAt = Date.now();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter | undefined = sender ? { ticket, sender, resolve, reject } : undefined;
       if (waiter) {
@@ -731,6 +836,7 @@ export class RedisEngine implements RoomEngine {
           ticket,
           this.options.historySize,
           STREAM_MAX,
+          this.deadline(),
         )
         .then(
           () => {
@@ -744,14 +850,50 @@ export class RedisEngine implements RoomEngine {
             }, 10_000).unref();
           },
           (err: Error) => {
-            this.log.warn({ err: err.message }, 'could not append a message to the cluster');
             // Refused already (failEarlier) when a later MSG of its sender came back first.
             if (waiter && !this.waiters.has(ticket)) return resolve();
+            if (waiter && !surelyUndone(err)) return this.findOut(waiter, sentAt + DEADLINE_MS);
+            this.log.warn({ err: err.message }, 'could not append a message to the cluster');
             if (waiter) this.forget(waiter);
             reject(err);
           },
         );
     });
+  }
+
+  /**
+   * A MSG whose answer was lost: it was stored or not, and its sender is told which. Once its
+   * deadline has passed (it can no longer be stored), the stream is read to its end: stored, its
+   * copy came back through it (and was the sender's answer); else it was not, and the sender
+   * gets [unavailable]. Only when Redis stays away does the answer say the outcome is unknown.
+   * The sender's next MSGs wait until then (see append).
+   */
+  private findOut(waiter: Waiter, deadline: number): void {
+    const id = waiter.sender.localId;
+    const known = Promise.all([this.doubts.get(id), this.settleDoubt(waiter, deadline)]).then(() => {
+      if (this.doubts.get(id) === known) this.doubts.delete(id);
+    });
+    this.doubts.set(id, known);
+  }
+
+  private async settleDoubt(waiter: Waiter, deadline: number): Promise<void> {
+    this.log.warn('the cluster store did not answer a message: finding out whether it was stored');
+    await sleep(deadline + CLOCK_MARGIN_MS - Date.now());
+    const giveUp = Date.now() + DOUBT_MS;
+    let known = false;
+    while (!this.closed && this.waiters.has(waiter.ticket) && Date.now() < giveUp) {
+      try {
+        const last = (await this.cmd.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][];
+        const read = this.untilRead(last[0]?.[0] ?? '0-0').then(() => true);
+        known = await Promise.race([read, sleep(giveUp - Date.now()).then(() => false)]);
+        break;
+      } catch {
+        await sleep(250);
+      }
+    }
+    if (!this.waiters.has(waiter.ticket)) return; // stored: answered by its copy
+    this.forget(waiter);
+    waiter.reject(known ? new Error('not stored') : new OutcomeUnknown('the cluster store did not answer'));
   }
 
   settle(): boolean {

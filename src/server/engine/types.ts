@@ -28,6 +28,13 @@ export type Seat =
 
 export const SEATED: Seat = { ok: true };
 
+/**
+ * A request whose outcome is not known: sent to the cluster store, which then stopped
+ * answering before it said whether it had taken effect (a MSG: stored and delivered to
+ * everyone when the store is back, or never).
+ */
+export class OutcomeUnknown extends Error {}
+
 /** A message of the sequence as the engine hands it to the hub to deliver. */
 export interface Delivery {
   message: StoredMessage;
@@ -47,8 +54,12 @@ export interface EngineHost {
   deliver(batch: readonly Delivery[]): void;
   /** A message that could not be stored: its sender (when still here) gets `[unavailable]`. */
   unstored(sender: Connection): void;
-  /** Another node's join, leave or rename notice, to every local member. */
-  notice(text: string): void;
+  /**
+   * Another node's join, leave or rename notice, to every local member. A join or leave
+   * carries `counted`: the cluster's users counting the one joining or leaving (the announce
+   * limit's count); undefined for renames and for entries of nodes that did not count.
+   */
+  notice(text: string, counted?: number): void;
   /** A ban of a connected user: everyone told, the holder (when on this node) closed with 1008. */
   banned(username: string, message: string, holder: Connection | undefined): void;
   /** This node lost these users' seats (the cluster declared it dead): their sockets are closed. */
@@ -77,6 +88,11 @@ export interface RoomEngine {
   left(conn: Connection, reason: Exclude<DisconnectReason, 'ban'>): void;
   /** Connected users of the whole server. */
   userCount(): Maybe<number>;
+  /**
+   * The same, as known here now (no wait): what the announce limit counts. Exact for one
+   * process; in a cluster, as of the last join, leave or ban this node has heard of.
+   */
+  readonly users: number;
   /** Their names, in join order (`count` of them from position `offset`). */
   usernames(offset?: number, count?: number): Maybe<string[]>;
   /** Bans a name key; a connected holder is announced and closed through `EngineHost.banned`. Whether one was. */

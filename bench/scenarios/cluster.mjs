@@ -50,12 +50,17 @@ export function clusterParams(quick) {
   };
 }
 
-/** The sides of the scenario: the server script's kind, and how a node is told its Redis. */
+/**
+ * The sides of the scenario: how a node is told its Redis; `server`, the server script's kind
+ * when it is not the side's; `nodes` when not the scenario's.
+ */
 const SIDES = {
   c2: { label: 'c2', args: (url) => ({ cluster: url }) },
+  /** The reference: one c2 process (no cluster, no Redis) with the same clients and load. */
+  c2one: { label: 'c2 one node', server: 'c2', nodes: 1 },
   sio: { label: 'Socket.IO', args: (url) => ({ redis: url }) },
   /** Another build of c2 (C2_BENCH_BASE), for an A/B of a change: in the log, not the table. */
-  c2base: { label: 'c2 base', args: (url) => ({ cluster: url }) },
+  c2base: { label: 'c2 base', server: 'c2base', args: (url) => ({ cluster: url }) },
 };
 
 /** CPU time (µs) of each process, and the time. */
@@ -76,14 +81,15 @@ function orderCheck(drains) {
 
 export async function cluster(ctx) {
   const { P, kinds, startServer, startWorkers, withProcesses, connectClients, all, sleep, nowUs, Histogram } = ctx;
-  const { machineCpu, machineCores, mergeSent, checkResult, inRounds, medians, log, fmt, options } = ctx;
+  const { machineCpu, machineCores, mergeSent, checkResult, medians, log, fmt, options } = ctx;
   const p = P.cluster;
   const redisFile = findRedisServer();
   if (redisFile === null) {
     log('  cluster: no redis-server binary (C2_BENCH_REDIS, /usr/bin/redis-server…): skipped');
     return null;
   }
-  const sides = kinds.filter((k) => k in SIDES);
+  const sides = kinds.filter((k) => k in SIDES && k !== 'c2one');
+  if (sides.includes('c2')) sides.splice(sides.indexOf('c2') + 1, 0, 'c2one');
   if (p.senders % p.nodes !== 0)
     throw new Error(`cluster: ${p.senders} senders do not spread evenly over ${p.nodes} nodes`);
 
@@ -91,11 +97,13 @@ export async function cluster(ctx) {
     /** Each side: its Redis, its nodes, its generators, every client joined. */
     const loads = {};
     for (const kind of sides) {
-      const redis = await startRedisServer(redisFile);
-      procs.push(redis);
+      const side = SIDES[kind];
+      const server = side.server ?? kind;
+      const redis = side.args ? await startRedisServer(redisFile) : null;
+      if (redis) procs.push(redis);
       const nodes = [];
-      for (let i = 0; i < p.nodes; i++) {
-        const node = await startServer(kind, SIDES[kind].args(redis.url));
+      for (let i = 0; i < (side.nodes ?? p.nodes); i++) {
+        const node = await startServer(server, redis ? side.args(redis.url) : {});
         procs.push(node);
         nodes.push(node);
       }
@@ -103,9 +111,9 @@ export async function cluster(ctx) {
       procs.push(...workers);
       const epochUs = nowUs();
       const ports = nodes.map((n) => n.port);
-      await connectClients(workers, kind, ports, p.clients, p.senders, epochUs);
+      await connectClients(workers, server, ports.length === 1 ? ports[0] : ports, p.clients, p.senders, epochUs);
       await sleep(500);
-      loads[kind] = { redis, nodes, workers, epochUs, pids: [...nodes.map((n) => n.pid), redis.pid] };
+      loads[kind] = { workers, epochUs, pids: [...nodes.map((n) => n.pid), ...(redis ? [redis.pid] : [])], redis };
     }
 
     /** One measured round: the senders start, CPU and deliveries sampled, then every message checked. */
@@ -128,8 +136,8 @@ export async function cluster(ctx) {
       const seconds = m1.reduce((n, m, i) => n + (m.t - m0[i].t), 0) / m1.length / 1e6;
       const cpuSeconds = s1.map((s, i) => (s.cpu - s0[i].cpu) / 1e6);
       const wall = (s1[0].t - s0[0].t) / 1e6;
-      const nodeCpuSeconds = cpuSeconds.slice(0, -1).reduce((a, b) => a + b, 0);
-      const redisCpuSeconds = cpuSeconds[cpuSeconds.length - 1];
+      const redisCpuSeconds = load.redis ? cpuSeconds[cpuSeconds.length - 1] : 0;
+      const nodeCpuSeconds = cpuSeconds.reduce((a, b) => a + b, 0) - redisCpuSeconds;
       return {
         drains,
         /** Time the clients took to get the messages still on their way when the senders stopped. */
@@ -148,7 +156,11 @@ export async function cluster(ctx) {
 
     /** Rounds of every side in turn; each figure its median round, the checks over every round. */
     const measure = async (rounds, run, fields, show) => {
-      const byKind = await inRounds(rounds, sides, (kind, i) => run(loads[kind], i), show);
+      const byKind = Object.fromEntries(sides.map((k) => [k, []]));
+      for (let i = 0; i < rounds; i++) {
+        for (const kind of sides) byKind[kind].push(await run(loads[kind], i));
+        log(`  round ${i + 1}/${rounds}: ${sides.map((k) => `${SIDES[k].label} ${show(byKind[k][i])}`).join(', ')}`);
+      }
       const out = {};
       for (const kind of sides) {
         const list = byKind[kind];
@@ -221,8 +233,9 @@ export function clusterLog(result, { log, fmt }) {
     log(
       `  ${SIDES[kind].label}: ${fmt(f.deliveriesPerSec)} deliveries/s (median of ${f.rounds.map((x) => fmt(x.deliveriesPerSec)).join(', ')}), ` +
         `${fmt(f.perServerCpuSecond)} per server CPU-second (nodes ${fmt(f.nodeCpu * 100)} %, Redis ${fmt(f.redisCpu * 100)} %), ` +
-        `lost ${f.lost}, reordered ${f.reordered}, ${f.orders} order${f.orders === 1 ? '' : 's'} among ${fmt(f.receivers)} receivers; ` +
-        `cross-node p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms (median of ${l.rounds.map((x) => fmt(x.p99, 2)).join(', ')}), ` +
+        `lost ${f.lost}, reordered ${f.reordered}` +
+        `${f.receivers > 0 ? `, ${f.orders} order${f.orders === 1 ? '' : 's'} among ${fmt(f.receivers)} receivers` : ''}; ` +
+        `${kind === 'c2one' ? '' : 'cross-node '}p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms (median of ${l.rounds.map((x) => fmt(x.p99, 2)).join(', ')}), ` +
         `max ${fmt(l.max, 2)} ms over ${fmt(l.timed)} deliveries, lost ${l.lost}`,
     );
   }
@@ -266,18 +279,22 @@ export function clusterRows(results, params) {
     first = false;
   };
   const ratio = (field) => (c.c2 && c.sio ? c.c2.fanout[field] / c.sio.fanout[field] : Number.NaN);
+  /** The same figure of one c2 process with the same clients and load (the reference). */
+  const one = (get, digits = 0) => (c.c2one ? `; one c2 node: ${num(get(c.c2one), digits)}` : '');
   add('fan-out: deliveries / s', (r) => num(r.fanout.deliveriesPerSec), {
-    ratio: `${num(ratio('deliveriesPerSec'), 2)}× Socket.IO`,
+    ratio: `${num(ratio('deliveriesPerSec'), 2)}× Socket.IO${one((r) => r.fanout.deliveriesPerSec)}`,
   });
   const perCpu = ratio('perServerCpuSecond');
   add('fan-out: deliveries / CPU-second of nodes + Redis', (r) => num(r.fanout.perServerCpuSecond), {
-    ratio: `${num(perCpu, 2)}× Socket.IO`,
+    ratio: `${num(perCpu, 2)}× Socket.IO${one((r) => r.fanout.perServerCpuSecond)}`,
     target: '≥ 2× Socket.IO',
     ok: c.c2 && c.sio ? perCpu >= 2 : undefined,
   });
   const loss = (r) => `${num(r.lost)} / ${num(r.reordered)}${r.droppedClients ? ` (${r.droppedClients} dropped)` : ''}`;
   const clean = (r) => r.lost === 0 && r.reordered === 0 && r.invalid === 0 && r.droppedClients === 0;
-  const c2Clean = c.c2 ? clean(c.c2.fanout) && clean(c.c2.latency) : undefined;
+  const c2Clean = c.c2
+    ? [c.c2, c.c2one].every((r) => r === undefined || (clean(r.fanout) && clean(r.latency)))
+    : undefined;
   add('fan-out: lost / reordered (per sender)', (r) => loss(r.fanout), {
     target: '0 lost (c2)',
     ok: c.c2 ? clean(c.c2.fanout) : undefined,
@@ -296,6 +313,7 @@ export function clusterRows(results, params) {
     (r) => `${num(r.latency.p50, 2)} / ${num(r.latency.max, 2)}`,
   );
   add('latency across nodes: p99 (ms)', (r) => num(r.latency.p99, 2), {
+    ratio: one((r) => r.latency.p99, 2).replace(/^; /, ''),
     target: '≤ 25 ms (c2)',
     ok: c.c2 ? c.c2.latency.p99 <= 25 : undefined,
   });

@@ -362,6 +362,7 @@ export class ChatHub implements EngineHost {
     this.usersChanged();
     // Queued before the ACKNOWLEDGE, so the joiner is placed after its own announcement.
     if (this.announces()) this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
+    else this.joins.skip(conn);
     this.engine.joined(conn);
     this.acknowledge(conn, this.options.name);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');

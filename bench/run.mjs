@@ -36,7 +36,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nowUs, sleep } from './lib/clock.mjs';
-import { Histogram } from './lib/histogram.mjs';
+import { latencyFigures } from './lib/histogram.mjs';
 import { findNatsServer, startNatsServer } from './lib/nats-server.mjs';
 import { Child, killAllChildren, openFilesLimit, procStats } from './lib/procs.mjs';
 import { printTable } from './lib/table.mjs';
@@ -525,16 +525,7 @@ async function latency(kinds) {
     const startAtUs = nowUs() - load.epochUs + 100_000;
     const recordFromUs = startAtUs + warmupMs * 1000;
     const r = await messageRound(load, p, { rateHz, startAtUs, recordFromUs }, 100 + warmupMs);
-    const hist = new Histogram();
-    for (const d of r.drains) hist.add(d.hist);
-    return {
-      ...r,
-      deliveredPerSec: r.delivered / r.seconds,
-      timed: hist.n,
-      p50: hist.quantile(0.5) / 1000,
-      p99: hist.quantile(0.99) / 1000,
-      max: hist.max / 1000,
-    };
+    return { ...r, deliveredPerSec: r.delivered / r.seconds, ...latencyFigures(r.drains) };
   };
   const fields = ['deliveredPerSec', 'p50', 'p99', 'max', 'serverCpu', 'generatorCpu', 'machineCores'];
   const out = await messageScenario(p, kinds, round, fields, (r) => `p99 ${fmt(r.p99, 1)} ms`);
@@ -792,20 +783,9 @@ async function main() {
     });
   }
   if (scenarios.includes('cluster')) {
-    log(`cluster (${P.cluster.nodes} nodes + Redis): c2, Socket.IO in alternating rounds …`);
+    log(`cluster (${P.cluster.nodes} nodes + Redis): c2, one c2 node, Socket.IO in alternating rounds …`);
     const ctx = { P, kinds: serverKinds, startServer, startWorkers, withProcesses, connectClients, all, sleep, nowUs };
-    Object.assign(ctx, {
-      Histogram,
-      machineCpu,
-      machineCores,
-      mergeSent,
-      checkResult,
-      inRounds,
-      medians,
-      log,
-      fmt,
-      options,
-    });
+    Object.assign(ctx, { machineCpu, machineCores, mergeSent, checkResult, medians, log, fmt, options });
     results.cluster = await cluster(ctx);
     if (results.cluster) clusterLog(results.cluster, { log, fmt });
   }

@@ -6,30 +6,15 @@
  * The binary is `C2_BENCH_REDIS`, or `redis-server` found in /usr/bin, /usr/local/bin,
  * /usr/sbin or on the PATH.
  */
-import { accessSync, constants } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { nowUs, sleep } from './clock.mjs';
 import { freePort } from './nats-server.mjs';
-import { External } from './procs.mjs';
+import { External, findExecutable } from './procs.mjs';
 
 /** The redis-server binary, or null when there is none. */
 export function findRedisServer() {
-  const candidates = process.env.C2_BENCH_REDIS
-    ? [process.env.C2_BENCH_REDIS]
-    : ['/usr/bin', '/usr/local/bin', '/usr/sbin', ...(process.env.PATH ?? '').split(delimiter)]
-        .filter(Boolean)
-        .map((dir) => join(dir, 'redis-server'));
-  for (const file of candidates) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not there
-    }
-  }
-  return null;
+  return findExecutable('C2_BENCH_REDIS', 'redis-server', ['/usr/bin', '/usr/local/bin', '/usr/sbin']);
 }
 
 /** Whether the port answers PING with +PONG. */

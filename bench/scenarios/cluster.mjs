@@ -23,6 +23,7 @@
  *
  * The orchestrator (bench/run.mjs) passes its helpers in `ctx`.
  */
+import { latencyFigures } from '../lib/histogram.mjs';
 import { procStats } from '../lib/procs.mjs';
 import { findRedisServer, startRedisServer } from '../lib/redis-server.mjs';
 
@@ -80,7 +81,7 @@ function orderCheck(drains) {
 }
 
 export async function cluster(ctx) {
-  const { P, kinds, startServer, startWorkers, withProcesses, connectClients, all, sleep, nowUs, Histogram } = ctx;
+  const { P, kinds, startServer, startWorkers, withProcesses, connectClients, all, sleep, nowUs } = ctx;
   const { machineCpu, machineCores, mergeSent, checkResult, medians, log, fmt, options } = ctx;
   const p = P.cluster;
   const redisFile = findRedisServer();
@@ -203,16 +204,7 @@ export async function cluster(ctx) {
         const startAtUs = nowUs() - load.epochUs + 100_000;
         const recordFromUs = startAtUs + warmupMs * 1000;
         const r = await round(load, { rateHz, startAtUs, recordFromUs }, 100 + warmupMs, p.latencyMeasureMs);
-        const hist = new Histogram();
-        for (const d of r.drains) hist.add(d.hist);
-        return {
-          ...r,
-          deliveredPerSec: r.delivered / r.seconds,
-          timed: hist.n,
-          p50: hist.quantile(0.5) / 1000,
-          p99: hist.quantile(0.99) / 1000,
-          max: hist.max / 1000,
-        };
+        return { ...r, deliveredPerSec: r.delivered / r.seconds, ...latencyFigures(r.drains) };
       },
       ['deliveredPerSec', 'p50', 'p99', 'max', 'nodeCpu', 'redisCpu', 'generatorCpu', 'machineCores'],
       (r) => `p99 ${fmt(r.p99, 1)} ms`,

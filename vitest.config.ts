@@ -13,7 +13,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/unit/**/*.test.ts',
-  'test/client/{input-history,slash,tui-units,units}.test.ts',
+  'test/client/{input-history,roster,slash,tui-units,units}.test.ts',
   'test/web/{commands,directory,entries,format,history-merge,task-pool,virtual}.test.ts',
   'test/listing/{address,keys,list-cache,liveness-checker}.test.ts',
 ];
@@ -28,7 +28,9 @@ const SLOW = [
   // Hundreds of cases against a real server, by design: the frame corpus, the fuzzers.
   'test/hostile/{chat-corpus,chat-fuzz}.test.ts',
   // c2 server processes against a redis-server of the test's own, one killed with SIGKILL.
-  'test/cluster/{node-death,redis-outage,redis-freeze}.test.ts',
+  'test/cluster/{node-death,redis-outage,redis-freeze,listing-lease,local-nodes}.test.ts',
+  // Debian's nginx in front of c2 processes, with the files of deploy/ (docs/DEPLOY.md).
+  'test/deploy/**/*.test.ts',
 ];
 
 export default defineConfig({

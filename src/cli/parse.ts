@@ -83,3 +83,16 @@ export function ipRanges(value: string): IpRange[] {
     throw new InvalidArgumentError(`${(err as Error).message}: expected CIDR[,CIDR…], for example 127.0.0.0/8,::1.`);
   }
 }
+
+/** `--cluster`: a `redis://` (or `rediss://`) URL. */
+export function redisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
+  return value;
+}

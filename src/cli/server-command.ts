@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_CHAT_PORT } from '../protocol/address.js';
 import type { IpRange } from '../protocol/ip.js';
 import { DEFAULT_LIMITS } from '../protocol/rules.js';
@@ -13,20 +13,8 @@ import {
   DEFAULT_SERVER_NAME,
 } from '../server/options.js';
 import { createLogger } from './logger.js';
-import { hostPort, httpUrl, integerIn, ipRanges, nonEmpty, port, serverId, serverName } from './parse.js';
+import { hostPort, httpUrl, integerIn, ipRanges, nonEmpty, port, redisUrl, serverId, serverName } from './parse.js';
 import { onShutdownSignal } from './signals.js';
-
-function redisUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    throw new InvalidArgumentError('expected redis://HOST:PORT[/DB]');
-  return value;
-}
 
 import { readTlsFlags } from './tls.js';
 

@@ -13,8 +13,9 @@ import { backoffDelay, type ResolvedReconnect, resolveReconnect } from './backof
 import { TypedEmitter } from './emitter.js';
 import { C2Error } from './errors.js';
 import type { SeqPosition } from './resume.js';
+import { DEFAULT_ROSTER_CAP } from './roster.js';
 import { checkServerUrl } from './server-url.js';
-import { Session, type SessionConfig, type SessionEnd } from './session.js';
+import { Session, type SessionConfig, type SessionEnd, USERS_PAGE_MAX } from './session.js';
 import type {
   C2ClientEvents,
   C2ClientOptions,
@@ -29,6 +30,7 @@ import { resolveWebSocket } from './websocket.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_IN_FLIGHT = 100;
+export const DEFAULT_USER_COUNT_REFRESH_MS = 15_000;
 
 /** Close codes after which reconnecting cannot help: a ban or policy close, our own bad frames. */
 const FINAL_CLOSE_CODES = new Set([1007, 1008, 1009]);
@@ -88,9 +90,75 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
     return this.session?.position ?? this.seqPosition;
   }
 
-  /** The connected users in join order (ourselves included); empty when not connected. */
+  /**
+   * The connected users in join order (ourselves included); empty when not connected. In a
+   * large room (`largeRoom`), only the names loaded so far (`loadMoreUsers`), from position
+   * `usersOffset` of the server's list.
+   */
   get users(): readonly string[] {
-    return this.currentState === 'connected' ? (this.session?.roster.users ?? []) : [];
+    return this.liveRoster?.users ?? [];
+  }
+
+  /** How many users are connected: the list's length, or in a large room `server_info`'s count; 0 when not connected. */
+  get userCount(): number {
+    return this.liveRoster?.count ?? 0;
+  }
+
+  /** True while the room is above the server's announce limit (joins and leaves unannounced). */
+  get largeRoom(): boolean {
+    return this.liveRoster?.large ?? false;
+  }
+
+  /** The server's announce limit (`server_info`), or null when not known or the server predates it. */
+  get announceLimit(): number | null {
+    return this.liveRoster?.limit ?? null;
+  }
+
+  /** True when `users` holds everyone connected. */
+  get usersComplete(): boolean {
+    return this.liveRoster?.complete ?? false;
+  }
+
+  /** Where `users` starts in the server's list (past 0 only when a large room's cap dropped names). */
+  get usersOffset(): number {
+    return this.liveRoster?.offset ?? 0;
+  }
+
+  private get liveRoster() {
+    return this.currentState === 'connected' ? this.session?.roster : undefined;
+  }
+
+  /**
+   * One page of the user list as the server has it now: `count` names (at most 1,000) from
+   * position `offset` (`c2/QUERY active_users; <offset>; <count>`). A page shorter than
+   * asked is the last. Not kept: see `loadMoreUsers`.
+   */
+  usersPage(offset: number, count: number = USERS_PAGE_MAX): Promise<string[]> {
+    return this.withSession((s) => s.usersPage(offset, count));
+  }
+
+  /** Every connected user, a page at a time (`usersPage`), from the first to join. */
+  async *userPages(pageSize: number = USERS_PAGE_MAX): AsyncGenerator<string[], void, undefined> {
+    const size = Math.min(pageSize, USERS_PAGE_MAX);
+    for (let offset = 0; ; offset += size) {
+      const page = await this.usersPage(offset, size);
+      if (page.length > 0) yield page;
+      if (page.length < size) return;
+    }
+  }
+
+  /**
+   * In a large room: loads the next page of names into `users` (at most `rosterCap` are
+   * kept; the oldest loaded go first) and emits `users`. Resolves with `users`. In a room
+   * that is not large, `users` is already everyone.
+   */
+  loadMoreUsers(count: number = USERS_PAGE_MAX): Promise<readonly string[]> {
+    return this.withSession((s) => s.loadMoreUsers(count));
+  }
+
+  /** Asks `server_info` now and settles the count (and the room's mode) by it. */
+  refreshUsers(): Promise<void> {
+    return this.withSession((s) => s.refreshRoom());
   }
 
   /**
@@ -201,6 +269,8 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
       requestTimeoutMs: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       connectTimeoutMs: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       maxInFlight: this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      userCountRefreshMs: this.options.userCountRefreshMs ?? DEFAULT_USER_COUNT_REFRESH_MS,
+      rosterCap: this.options.rosterCap ?? DEFAULT_ROSTER_CAP,
     };
     const session: Session = new Session(
       this.serverUrl,
@@ -212,6 +282,7 @@ export class C2Client extends TypedEmitter<C2ClientEvents> {
         rename: (e) => this.forward(session, 'rename', e),
         leave: (e) => this.forward(session, 'leave', e),
         users: (u) => this.forward(session, 'users', u),
+        userCount: (e) => this.forward(session, 'userCount', e),
         resumed: (e) => this.forward(session, 'resumed', e),
         error: (e) => this.forward(session, 'error', e),
         ended: (end) => this.onEnded(session, end),

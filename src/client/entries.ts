@@ -4,7 +4,7 @@
  * the slash commands (slash-commands.ts) can speak of them. Each client keeps them in its
  * own store and decides how a tone looks. Pure, browser-safe.
  */
-import type { HistoryEntry, ResumedEvent } from './types.js';
+import type { ChatMessage, HistoryEntry, ResumedEvent } from './types.js';
 
 export interface MessageEntry {
   kind: 'message';
@@ -54,6 +54,19 @@ export function notice(text: string, tone: NoticeTone = 'info', detail?: string)
  */
 export function isAnnouncement(username: string, serverName: string): boolean {
   return serverName !== '' && username === serverName;
+}
+
+/** A message the client emitted as an entry: `history` when restored after a reconnect, else `live`. */
+export function messageEntry(m: ChatMessage): Omit<MessageEntry, 'id'> {
+  return {
+    kind: 'message',
+    time: m.time,
+    username: m.username,
+    text: m.text,
+    own: m.own,
+    ...(m.server ? { server: true } : {}),
+    source: m.replayed ? 'history' : 'live',
+  };
 }
 
 /** Messages of the server's history as entries (`me` marks our own, `serverName` the server's announcements). */

@@ -8,6 +8,7 @@ export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_USER_COUNT_REFRESH_MS,
   parseAnswer,
 } from './c2-client.js';
 export { type Listener, TypedEmitter } from './emitter.js';
@@ -25,6 +26,8 @@ export {
 } from './listing-client.js';
 export { checkPingReply, PingError, type PingErrorCode, type PingOptions, pingC2 } from './ping.js';
 export { MAX_HELD, type SeqPosition } from './resume.js';
+export { DEFAULT_ROSTER_CAP } from './roster.js';
 export { checkServerUrl, listedServerUrl, parseServerUrl, serverUrl } from './server-url.js';
+export { USERS_PAGE_MAX } from './session.js';
 export type * from './types.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -17,7 +17,7 @@ import { C2Error, serverError } from './errors.js';
 import { checkPingReply } from './ping.js';
 import { type Expect, type Pending, RequestQueue } from './request-queue.js';
 import { type Arrival, type ResumeOutput, type ResumeStart, type SeqPosition, SequenceTracker } from './resume.js';
-import { Roster } from './roster.js';
+import { isLargeRoom, type RoomInfo, Roster, roomInfo } from './roster.js';
 import type {
   ChatMessage,
   HistoryAfterAnswer,
@@ -27,6 +27,7 @@ import type {
   PingResult,
   RenameEvent,
   ResumedEvent,
+  UserCountEvent,
 } from './types.js';
 import { describeSocketError, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
@@ -35,6 +36,10 @@ export interface SessionConfig {
   requestTimeoutMs: number;
   connectTimeoutMs: number;
   maxInFlight: number;
+  /** How often `server_info` is asked again while the user list cannot be kept from notices. */
+  userCountRefreshMs: number;
+  /** The most names a large room's loaded window keeps. */
+  rosterCap: number;
 }
 
 export interface SessionEnd {
@@ -53,6 +58,7 @@ export interface SessionHandlers {
   rename(event: RenameEvent): void;
   leave(event: LeaveEvent): void;
   users(users: readonly string[]): void;
+  userCount(event: UserCountEvent): void;
   resumed(event: ResumedEvent): void;
   error(error: C2Error): void;
   ended(end: SessionEnd): void;
@@ -62,10 +68,12 @@ type Phase = 'opening' | 'joining' | 'open' | 'leaving' | 'ended';
 
 /** How long `disconnect` waits for the server to close after its ACKNOWLEDGE. */
 const CLOSE_WAIT_MS = 2000;
+/** The most names one `active_users; <offset>; <count>` answers (docs/PROTOCOL.md). */
+export const USERS_PAGE_MAX = 1000;
 const noop = () => {};
 
 export class Session {
-  readonly roster = new Roster();
+  readonly roster: Roster;
   serverName = '';
   private phase: Phase = 'opening';
   private readonly queue: RequestQueue;
@@ -91,6 +99,14 @@ export class Session {
   private lastMessage: ChatMessage | undefined;
   /** Settled once the connection is placed in the sequence (and a resume's gap filled). */
   private onPlaced: { resolve(): void; reject(error: C2Error): void } | undefined;
+  /** Asks `server_info` again while the roster needs it (see `Roster.needsRefresh`). */
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  /** The `server_info` for the room in flight, if any. */
+  private roomAsked: Promise<void> | null = null;
+  /** The whole `active_users` in flight, if any. */
+  private listAsked: Promise<void> | null = null;
+  /** The `loadMoreUsers` page in flight, if any. */
+  private moreAsked: Promise<readonly string[]> | null = null;
 
   constructor(
     private readonly url: string,
@@ -101,6 +117,7 @@ export class Session {
     resume: ResumeStart = { from: null, reconnect: false, lostAt: 0 },
   ) {
     this.tracker = new SequenceTracker(resume);
+    this.roster = new Roster(config.rosterCap);
     this.queue = new RequestQueue(config.maxInFlight, config.requestTimeoutMs, (p) => this.onTimeout(p));
   }
 
@@ -151,19 +168,19 @@ export class Session {
           this.serverName = m.type === 'ACKNOWLEDGE' ? m.text : '';
           this.phase = 'open';
         });
-        // Pipelined: the answer reflects every broadcast that arrives before it.
-        const listed = this.enqueue(
-          { type: 'QUERY', command: 'active_users', args: [] },
-          'ack',
-          'QUERY active_users',
-          (m) => this.roster.set(parseUserList(m)),
-        );
-        listed.catch(noop);
         const placed = new Promise<void>((resolve, reject) => {
           this.onPlaced = { resolve, reject };
         });
         placed.catch(noop);
-        this.askPosition();
+        // Pipelined: `server_info` first (the room's size decides whether the whole user list
+        // is asked for); on a reconnect `history_after` follows the list, so that the
+        // connection is placed (and the resume told) only once the list is there too.
+        const first = this.tracker.firstQuestion;
+        const listed =
+          first.kind === 'after'
+            ? this.askRoom(false, () => this.askAfter(first.epoch, first.after, true))
+            : this.askRoom(true);
+        listed.catch(noop);
         joined.then(
           () =>
             Promise.all([listed, placed]).then(
@@ -171,7 +188,8 @@ export class Session {
                 clearTimeout(timer);
                 this.started = true;
                 this.onStartFailed = undefined;
-                this.handlers.users(this.roster.users);
+                this.emitRoster();
+                this.refreshTimer = setInterval(() => this.refreshTick(), this.config.userCountRefreshMs);
                 resolve(this.serverName);
               },
               (err: C2Error) => this.fail(err),
@@ -214,19 +232,159 @@ export class Session {
     });
   }
 
-  // ---- the message sequence -------------------------------------------------------------
+  // ---- the users (docs/PROTOCOL.md, *Large rooms*) -------------------------------------
 
-  /** Pipelined after the join: `history_after` from where the last connection ended, or `server_info`. */
-  private askPosition(): void {
-    const first = this.tracker.firstQuestion;
-    if (first.kind === 'after') this.askAfter(first.epoch, first.after, true);
-    else this.askInfo();
+  /**
+   * `server_info` for the room's size (and, with `place`, to place the connection in the
+   * sequence). A room above the announce limit goes to large mode (the count, no list);
+   * else the whole list is asked for, unless the list held is still exact. Resolves once
+   * the roster is settled.
+   */
+  private askRoom(place: boolean, next?: () => void): Promise<void> {
+    let then: Promise<void> | undefined;
+    const asked = this.enqueue({ type: 'QUERY', command: 'server_info', args: [] }, 'ack', 'QUERY server_info', (m) => {
+      const info = m.type === 'ACKNOWLEDGE' ? parseJson(m.text) : null;
+      if (place) this.track(() => this.tracker.info(isObject(info) ? info : null, Date.now()));
+      then = this.onRoom(roomInfo(info));
+      next?.();
+    }).then(
+      () => then,
+      (err: C2Error) => {
+        if (err.code !== 'server') {
+          if (place || next) this.onPlaced?.reject(err);
+          throw err;
+        }
+        // A refresh refused (a flood refusal): nothing is known anew, nothing changes.
+        if (!place && next === undefined) return undefined;
+        // Refused at joining (an old server, or a flood refusal): no sequence, and the whole list.
+        if (place) this.track(() => this.tracker.info(null, Date.now()));
+        const listed = this.onRoom(null);
+        next?.();
+        return listed;
+      },
+    );
+    this.roomAsked = asked;
+    const clear = () => {
+      if (this.roomAsked === asked) this.roomAsked = null;
+    };
+    asked.then(clear, clear);
+    return asked;
   }
+
+  /** What a `server_info` answer (null: none) means for the roster; runs as its frame is read. */
+  private onRoom(info: RoomInfo | null): Promise<void> | undefined {
+    if (info !== null) this.roster.limit = info.announceLimit;
+    if (info !== null && isLargeRoom(info)) {
+      if (!this.roster.large) {
+        this.roster.setLarge(info.connectedUsers);
+        this.emitRoster();
+      } else if (this.roster.setCount(info.connectedUsers)) {
+        this.emitRoster();
+      }
+      return undefined;
+    }
+    // Small enough for every join and leave to be announced: the list, kept from them.
+    if (this.roster.mode === 'full' && info !== null && info.connectedUsers === this.roster.count) return undefined;
+    return this.askList(info);
+  }
+
+  /** The whole `active_users`; `[too_large]` puts the roster in large mode instead. */
+  private askList(info: RoomInfo | null): Promise<void> {
+    if (this.listAsked !== null) return this.listAsked;
+    const asked = this.enqueue(
+      { type: 'QUERY', command: 'active_users', args: [] },
+      'ack',
+      'QUERY active_users',
+      (m) => {
+        // Taken in as the frame is read: the answer reflects every broadcast before it.
+        this.roster.set(parseUserList(m));
+        this.emitRoster();
+      },
+    ).catch((err: C2Error) => {
+      if (err.code !== 'server' || err.serverCode !== 'too_large') throw err;
+      this.roster.setLarge(Math.max(info?.connectedUsers ?? 0, this.roster.count));
+      this.emitRoster();
+    });
+    this.listAsked = asked;
+    const clear = () => {
+      if (this.listAsked === asked) this.listAsked = null;
+    };
+    asked.then(clear, clear);
+    return asked;
+  }
+
+  /** Asks `server_info` again now (unless it is already asked) and settles the roster by it. */
+  refreshRoom(): Promise<void> {
+    if (this.phase !== 'open') return Promise.reject(notConnected(this.phase));
+    return this.roomAsked ?? this.askRoom(false);
+  }
+
+  private refreshTick(): void {
+    if (this.phase !== 'open' || !this.roster.needsRefresh || this.roomAsked !== null) return;
+    this.refreshRoom().catch(noop);
+  }
+
+  /**
+   * One page of the user list, `count` names (at most 1,000) from position `offset`, as the
+   * server has it now. A server without pages (no `announceLimit`) is asked for the whole
+   * list, and the page cut from it.
+   */
+  usersPage(offset: number, count: number): Promise<string[]> {
+    return this.askPage(offset, count, false);
+  }
+
+  /** Loads the page after the names loaded (large mode) into the roster; resolves with the names loaded. */
+  loadMoreUsers(count: number): Promise<readonly string[]> {
+    // One load at a time: a second call while one is on its way waits for that one.
+    if (this.moreAsked !== null) return this.moreAsked;
+    if (!this.roster.large || this.roster.complete) return Promise.resolve(this.roster.users);
+    const asked = this.askPage(this.roster.nextOffset, count, true).then(() => this.roster.users);
+    this.moreAsked = asked;
+    const clear = () => {
+      if (this.moreAsked === asked) this.moreAsked = null;
+    };
+    asked.then(clear, clear);
+    return asked;
+  }
+
+  private askPage(offset: number, count: number, keep: boolean): Promise<string[]> {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      return Promise.reject(
+        new C2Error('invalid_argument', `a page offset is a whole number, 0 or more (not ${offset})`),
+      );
+    }
+    if (!Number.isSafeInteger(count) || count < 1) {
+      return Promise.reject(new C2Error('invalid_argument', `a page size is a whole number, 1 or more (not ${count})`));
+    }
+    const asked = Math.min(count, USERS_PAGE_MAX);
+    const paged = this.roster.limit !== null;
+    const args = paged ? [String(offset), String(asked)] : [];
+    return this.request({ type: 'QUERY', command: 'active_users', args }, 'ack', 'QUERY active_users', (m) => {
+      const answer = parseUserList(m);
+      const page = paged ? answer.slice(0, asked) : answer.slice(offset, offset + asked);
+      if (keep && this.roster.addPage(offset, page, asked)) this.emitRoster();
+      return page;
+    });
+  }
+
+  private emitRoster(): void {
+    if (!this.started) return;
+    this.handlers.users(this.roster.users);
+    this.handlers.userCount({
+      count: this.roster.count,
+      large: this.roster.large,
+      complete: this.roster.complete,
+      announceLimit: this.roster.limit,
+    });
+  }
+
+  // ---- the message sequence -------------------------------------------------------------
 
   // The answers are tracked inside `onAnswer`, as the frame is handled: the messages that
   // follow it in the same read must count after it, not before (a promise's `then` would run
   // only after them).
 
+  /** Places the connection by `server_info` (a reconnect whose `history_after` was refused). */
   private askInfo(): void {
     this.enqueue({ type: 'QUERY', command: 'server_info', args: [] }, 'ack', 'QUERY server_info', (m) => {
       const info = m.type === 'ACKNOWLEDGE' ? parseJson(m.text) : null;
@@ -362,7 +520,8 @@ export class Session {
         return;
       }
       case 'CONNECT':
-        if (this.roster.add(m.username)) this.handlers.users(this.roster.users);
+        if (this.roster.add(m.username)) this.emitRoster();
+        else this.announcedAgain();
         this.handlers.join({ username: m.username });
         return;
       case 'UPDATE':
@@ -416,15 +575,24 @@ export class Session {
       this.ownRenameFrom = null;
       this.username = to;
     }
-    if (this.roster.rename(from, to)) this.handlers.users(this.roster.users);
+    if (this.roster.rename(from, to)) this.emitRoster();
     this.handlers.rename({ from, to, own });
   }
 
   private onDeparture(reason: LeaveReason, username: string, message: string | undefined): void {
     const own = reason === 'ban' && username === this.username;
     if (own) this.banMessage = message ?? '';
-    if (this.roster.remove(username)) this.handlers.users(this.roster.users);
+    if (this.roster.remove(username)) this.emitRoster();
+    if (reason !== 'ban') this.announcedAgain();
     this.handlers.leave(message === undefined ? { username, reason, own } : { username, reason, message, own });
+  }
+
+  /**
+   * A join or leave was announced while the roster is in large mode: the room is back under
+   * the announce limit, so `server_info` is asked now (and the whole list after it).
+   */
+  private announcedAgain(): void {
+    if (this.roster.large && this.started) this.refreshTick();
   }
 
   private onTimeout(pending: Pending): void {
@@ -440,6 +608,7 @@ export class Session {
     if (this.phase === 'ended') return;
     const opened = this.phase !== 'opening';
     this.phase = 'ended';
+    clearInterval(this.refreshTimer);
     this.detach();
     const error = this.closeError(code, reason, opened);
     this.queue.rejectAll(error ?? new C2Error('closed', 'the connection closed'));

@@ -22,7 +22,26 @@ export interface SlashContext {
   quit(): Promise<void>;
   /** Empties the message pane. */
   clear(): void;
+  /**
+   * One page of the user list (`C2Client.usersPage`); without it `/users` cuts its pages
+   * from the whole `active_users`.
+   */
+  usersPage?(offset: number, count: number): Promise<readonly string[]>;
+  /** How many users are connected (`C2Client.userCount`), when known. */
+  readonly userCount?: number;
+  /** Asks the server for the count now (`C2Client.refreshUsers`). */
+  refreshUsers?(): Promise<void>;
+  /** What a command remembers between two runs in one client (the last `/users` page). */
+  readonly memory?: SlashMemory;
 }
+
+/** Kept by a client across commands, so that `/users more` knows which page came last. */
+export interface SlashMemory {
+  usersPage?: number;
+}
+
+/** Names per `/users` page. */
+export const USERS_PER_PAGE = 50;
 
 /** What a command shows when done. */
 export type SlashOutput =
@@ -50,8 +69,12 @@ export interface SlashCommand {
 
 /** The context of a client built on `C2Client` (or anything shaped like it). */
 export function slashContext(
-  client: Pick<SlashContext, 'username' | 'serverName' | 'rename' | 'query' | 'ping'>,
-  ui: Pick<SlashContext, 'quit' | 'clear'>,
+  client: Pick<SlashContext, 'username' | 'serverName' | 'rename' | 'query' | 'ping'> & {
+    usersPage(offset: number, count: number): Promise<readonly string[]>;
+    refreshUsers(): Promise<void>;
+    readonly userCount: number;
+  },
+  ui: Pick<SlashContext, 'quit' | 'clear'> & { memory?: SlashMemory },
 ): SlashContext {
   return {
     get username() {
@@ -60,6 +83,12 @@ export function slashContext(
     get serverName() {
       return client.serverName ?? '';
     },
+    get userCount() {
+      return client.userCount;
+    },
+    memory: ui.memory ?? {},
+    usersPage: (offset, count) => client.usersPage(offset, count),
+    refreshUsers: () => client.refreshUsers(),
     rename: (name) => client.rename(name),
     query: (command, ...args) => client.query(command, ...args),
     ping: () => client.ping(),
@@ -96,11 +125,18 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   },
   {
     name: 'users',
-    args: '',
-    description: 'list who is here',
-    async run(ctx) {
-      const users = (await ctx.query('active_users')) as string[];
-      return say(`${plural(users.length, 'user', 'users')}: ${users.join(', ')}`);
+    args: '[PAGE|more]',
+    description: `list who is here, ${USERS_PER_PAGE} a page (/users more: the next page)`,
+    async run(ctx, rest) {
+      const arg = rest.toLowerCase();
+      if (arg !== '' && arg !== 'more' && !/^[0-9]{1,9}$/.test(arg)) usage(this);
+      const last = ctx.memory?.usersPage ?? 0;
+      const page = arg === '' ? 1 : arg === 'more' ? last + 1 : Number(arg);
+      if (page < 1) usage(this);
+      const offset = (page - 1) * USERS_PER_PAGE;
+      const [names, total] = await usersPage(ctx, offset);
+      if (ctx.memory) ctx.memory.usersPage = page;
+      return say(describeUsersPage(page, offset, names, total));
     },
   },
   {
@@ -193,6 +229,34 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     },
   },
 ];
+
+/** A page of names and the number of users (as well as it is known). */
+async function usersPage(ctx: SlashContext, offset: number): Promise<[readonly string[], number]> {
+  if (ctx.usersPage) {
+    // Both asked at once (pipelined): the count as fresh as the page.
+    const [names] = await Promise.all([ctx.usersPage(offset, USERS_PER_PAGE), ctx.refreshUsers?.()]);
+    // A short page is the last: it tells the count better than a count asked a while ago.
+    const known = ctx.userCount ?? 0;
+    const total = names.length < USERS_PER_PAGE ? offset + names.length : Math.max(known, offset + names.length);
+    return [names, names.length === 0 && offset > 0 ? known : total];
+  }
+  const all = (await ctx.query('active_users')) as string[];
+  return [all.slice(offset, offset + USERS_PER_PAGE), all.length];
+}
+
+/** `/users`' line: "3 users: a, b, c", or for a room of more pages "users 51–100 of 1,532 (page 2 of 31): …". */
+export function describeUsersPage(page: number, offset: number, names: readonly string[], total: number): string {
+  const pages = Math.max(1, Math.ceil(total / USERS_PER_PAGE));
+  if (page === 1 && total <= USERS_PER_PAGE && names.length === total) {
+    return `${plural(total, 'user', 'users')}: ${names.join(', ')}`;
+  }
+  if (names.length === 0) {
+    return `no page ${page}: ${plural(total, 'user', 'users')}, ${plural(pages, 'page', 'pages')} of ${USERS_PER_PAGE}`;
+  }
+  const range = `${(offset + 1).toLocaleString('en')}–${(offset + names.length).toLocaleString('en')}`;
+  const next = page < pages ? ' · /users more for the next page' : '';
+  return `users ${range} of ${total.toLocaleString('en')} (page ${page} of ${pages}): ${names.join(', ')}${next}`;
+}
 
 export function findSlashCommand(name: string): SlashCommand | undefined {
   return SLASH_COMMANDS.find((c) => c.name === name);

@@ -102,8 +102,13 @@ export type C2ClientEvents = {
   join: [JoinEvent];
   rename: [RenameEvent];
   leave: [LeaveEvent];
-  /** The connected users, in join order, after any change. */
+  /**
+   * The connected users, in join order, after any change. In a large room (see
+   * `userCount`), the names loaded so far (`C2Client.loadMoreUsers`), not everyone.
+   */
   users: [readonly string[]];
+  /** How many users are connected, and whether the room is large, after any change. */
+  userCount: [UserCountEvent];
   /** A `c2/ERROR` that answered no request, or a protocol problem. */
   error: [C2Error];
   state: [StateEvent];
@@ -111,6 +116,23 @@ export type C2ClientEvents = {
   /** After every automatic reconnect: what of the missed messages was restored. */
   resumed: [ResumedEvent];
 };
+
+/**
+ * The size of the room (docs/PROTOCOL.md, *Large rooms*). While more users than the
+ * server's announce limit are connected, joins and leaves are not broadcast: the room is
+ * *large*, the count comes from `server_info` (asked again every `userCountRefreshMs`) and
+ * the names are loaded on demand, a page at a time.
+ */
+export interface UserCountEvent {
+  /** How many users are connected (ourselves included), as well as the client knows. */
+  count: number;
+  /** True while the room is above the announce limit: `users` holds only the names loaded. */
+  large: boolean;
+  /** True when `users` holds everyone (always in a room that is not large). */
+  complete: boolean;
+  /** The server's `--announce-limit`, or null for a server older than it. */
+  announceLimit: number | null;
+}
 
 /** `c2/QUERY server_info`. */
 export interface ServerInfo {
@@ -211,6 +233,14 @@ export interface C2ClientOptions {
   maxInFlight?: number;
   /** Reconnect automatically after a lost connection (default off). */
   reconnect?: boolean | ReconnectOptions;
+  /**
+   * How often `server_info` is asked again for the user count while the room is large, or
+   * the list is as long as the announce limit (the next join would go unannounced). Default
+   * 15 s.
+   */
+  userCountRefreshMs?: number;
+  /** The most names of a large room kept loaded (`loadMoreUsers`); default 10,000. */
+  rosterCap?: number;
   /** Random numbers in [0, 1) for the jitter (default Math.random). */
   random?: () => number;
 }

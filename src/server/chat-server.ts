@@ -8,7 +8,8 @@ import { closeApp } from '../http/close.js';
 import { registerWebClient } from '../http/web-client.js';
 import { bracketHost } from '../protocol/address.js';
 import { Admission, readDescriptorLimit, refusalResponse } from './admission.js';
-import { ClusterMismatch, RedisEngine } from './engine/redis.js';
+import { ListingLease } from './engine/listing-lease.js';
+import { ClusterMismatch, LEASE_MS, LEASE_RENEW_MS, RedisEngine, redactRedisUrl } from './engine/redis.js';
 import { ChatHub } from './hub.js';
 import { createChatMetrics } from './metrics.js';
 import {
@@ -17,6 +18,8 @@ import {
   type ResolvedChatOptions,
   resolveChatOptions,
 } from './options.js';
+import { ClusterListing } from './registration/cluster-listing.js';
+import { dataDirListingKeys } from './registration/listing-keys.js';
 import { ListingRegistrar } from './registration/registrar.js';
 import { resolveServerId } from './server-id.js';
 import { ServerStore } from './store.js';
@@ -26,7 +29,10 @@ export interface ChatServer {
   readonly options: ResolvedChatOptions;
   /** The durable state (id, bans, history, listing key). */
   readonly store: ServerStore;
-  /** The listing registration, when started with `listing`. */
+  /**
+   * The listing registration, when started with `listing`; on a node of a cluster, only while
+   * this node holds the listing lease (contract §11).
+   */
   readonly registrar: ListingRegistrar | undefined;
   /** Who may open a socket: the per-address limits and the descriptor headroom. */
   readonly admission: Admission;
@@ -48,12 +54,6 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   if (options.cluster !== undefined && options.id === undefined) {
     throw new Error('--cluster needs --id: every node of one server is started with the same id');
   }
-  if (options.cluster !== undefined && options.listing !== undefined) {
-    // One listing entry per cluster needs a lease among the nodes (contract §11), not built yet.
-    throw new Error(
-      '--cluster with --listing is not supported yet: register the cluster by hand (its load balancer address)',
-    );
-  }
   const store = new ServerStore(options.dataDir);
   const resolved = resolveChatOptions(options, resolveServerId(store, options.id));
   let engine: RedisEngine | undefined;
@@ -70,7 +70,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
     } catch (err) {
       store.close();
       if (err instanceof ClusterMismatch) throw err;
-      throw new Error(`cannot reach the cluster store ${options.cluster}: ${(err as Error).message}`);
+      throw new Error(`cannot reach the cluster store ${redactRedisUrl(options.cluster)}: ${(err as Error).message}`);
     }
   }
   const cluster = engine;
@@ -159,8 +159,9 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
   );
 
   let registrar: ListingRegistrar | undefined;
+  let clusterListing: ClusterListing | undefined;
   if (options.listing) {
-    registrar = new ListingRegistrar({
+    const registration = {
       listingUrl: options.listing.url,
       serverId: resolved.id,
       ...(options.listing.publicAddress ? { publicAddress: options.listing.publicAddress } : {}),
@@ -168,20 +169,41 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
       port,
       heartbeatMs: options.listing.heartbeatMs ?? DEFAULT_LISTING_HEARTBEAT_MS,
       tls: options.tls !== undefined,
-      store,
-      log,
-      snapshot: () => ({ serverName: resolved.name, maxUsers: resolved.maxUsers, connectedUsers: hub.room.size }),
-    });
-    const r = registrar;
-    hub.onUsersChanged = () => r.countChanged();
-    registrar.start();
+    };
+    if (cluster) {
+      // One entry for the whole cluster, kept by the node holding the listing lease.
+      const c = new ClusterListing({
+        lease: new ListingLease(cluster.redis, resolved.id, cluster.nodeId, LEASE_MS),
+        registrar: registration,
+        serverName: resolved.name,
+        maxUsers: resolved.maxUsers,
+        userCount: () => cluster.userCount(),
+        renewMs: LEASE_RENEW_MS,
+        log,
+      });
+      clusterListing = c;
+      hub.onUsersChanged = () => c.countChanged();
+      c.start();
+    } else {
+      const r = new ListingRegistrar({
+        ...registration,
+        keys: dataDirListingKeys(store),
+        log,
+        snapshot: () => ({ serverName: resolved.name, maxUsers: resolved.maxUsers, connectedUsers: hub.room.size }),
+      });
+      registrar = r;
+      hub.onUsersChanged = () => r.countChanged();
+      r.start();
+    }
   }
 
   let closing: Promise<void> | undefined;
   return {
     hub,
     store,
-    registrar,
+    get registrar() {
+      return clusterListing ? clusterListing.registrar : registrar;
+    },
     admission,
     options: resolved,
     port,
@@ -190,6 +212,7 @@ export async function startChatServer(options: ChatServerOptions, logger?: Logge
       closing ??= (async () => {
         // Unregister first (bounded in time), while users are still being served.
         await registrar?.stop();
+        await clusterListing?.close();
         hub.close();
         const deadline = Date.now() + SHUTDOWN_GRACE_MS;
         while (hub.openSockets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -50,6 +50,10 @@ async function serverProcess(dataDir: string): Promise<{ proc: C2Process; url: s
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** The exit code the pane's shell wrote to `file` once the chat process ended. */
+const exitCode = (file: string) =>
+  eventually(() => existsSync(file) && readFileSync(file, 'utf8').trim(), 'the process to exit', 15_000);
+
 describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
   it('sends a message, sees it echoed, and /quit exits 0', { timeout: 40_000 }, async () => {
     const chat = await withChatServer();
@@ -81,13 +85,58 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
 
       tmux('send-keys', '-t', 'chat', '-l', '/quit');
       tmux('send-keys', '-t', 'chat', 'Enter');
-      const code = await eventually(
-        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-        'the process to exit',
-        15_000,
-      );
+      const code = await exitCode(exitFile);
       expect(code).toBe('0');
       expect(await bob.next()).toBe('c2/DISCONNECT disconnect; alice');
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('in a large room: the count in the status bar, /users a page at a time', { timeout: 40_000 }, async () => {
+    // --announce-limit 5 and 60 others: joins go unannounced, the list is paged (50 a page).
+    const chat = await withChatServer({ announceLimit: 5, maxUsers: 100 });
+    try {
+      const others: TestClient[] = [];
+      for (let i = 0; i < 60; i++) others.push(await chat.connect(`u${i}`));
+      const exitFile = join(tempDir('c2-chat-e2e-'), 'exit');
+      const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${chat.url} --username alice; echo $? > ${quote(exitFile)}`;
+      tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'large', '-x', '120', '-y', '40', command);
+      const screen = () => tmux('capture-pane', '-p', '-t', 'large');
+      const see = (text: string | RegExp) =>
+        eventually(
+          () => (typeof text === 'string' ? screen().includes(text) : text.test(screen())),
+          () => `the terminal to show "${text}":\n${screen()}`,
+          15_000,
+        );
+      const type = (line: string) => {
+        tmux('send-keys', '-t', 'large', '-l', line);
+        tmux('send-keys', '-t', 'large', 'Enter');
+      };
+
+      await see('connected to Test as alice');
+      await see(/ · alice · 61 users .*● connected/);
+      await see('users (61)'); // the list beside the messages: the count, and its first page
+      await see('u0');
+
+      type('/users');
+      await see('users 1–50 of 61 (page 1 of 2): u0, u1, u2');
+      type('/users more');
+      await see('users 51–61 of 61 (page 2 of 2): u50, u51');
+      expect(screen()).toMatch(/u59, alice/);
+      type('/users 3');
+      await see('no page 3: 61 users, 2 pages of 50');
+
+      // A join is not announced; a rename is.
+      const late = await chat.connect('late');
+      others[1]?.send('c2/UPDATE username; uno');
+      await see('u1 is now known as uno');
+      expect(screen()).not.toContain('late joined');
+      late.close();
+
+      type('/quit');
+      const code = await exitCode(exitFile);
+      expect(code).toBe('0');
     } finally {
       await chat.close();
     }
@@ -106,11 +155,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
       const child = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim();
       process.kill(Number(child), 'SIGTERM');
       expect(await bob.next(10_000)).toBe('c2/DISCONNECT disconnect; carol');
-      const code = await eventually(
-        () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-        'the process to exit',
-        15_000,
-      );
+      const code = await exitCode(exitFile);
       expect(code).toBe('0');
     } finally {
       await chat.close();
@@ -125,11 +170,7 @@ describe.skipIf(!hasTmux && !required)('c2 chat in a terminal', () => {
     const [exitFile, errFile] = [join(dir, 'exit'), join(dir, 'stderr')];
     const command = `${quote(process.execPath)} ${quote(C2_BIN)} chat ${url} 2> ${quote(errFile)}; echo $? > ${quote(exitFile)}`;
     tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'unreachable', '-x', '100', '-y', '30', command);
-    const code = await eventually(
-      () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(),
-      'the process to exit',
-      15_000,
-    );
+    const code = await exitCode(exitFile);
     expect(code).toBe('1');
     const stderr = readFileSync(errFile, 'utf8');
     expect(stderr).toMatch(/^c2: cannot reach a c2 server at ws:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);

@@ -15,6 +15,7 @@ export function trackedClient(options: C2ClientOptions = {}): { client: NodeC2Cl
     rename: [],
     leave: [],
     users: [],
+    userCount: [],
     error: [],
     state: [],
     close: [],

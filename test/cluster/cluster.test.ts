@@ -1,9 +1,14 @@
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ListingServer } from '../../src/listing/index.js';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
 import type { ChatServerOptions } from '../../src/server/options.js';
 import { eventually } from '../helpers/eventually.js';
+import { listServers, startTestListing } from '../helpers/listing.js';
+import { type RecordingProxy, startRecordingProxy } from '../helpers/recording-proxy.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { TestClient } from '../helpers/ws-client.js';
+import type { TestClient } from '../helpers/ws-client.js';
+import { ClientPool, query } from './helpers.js';
 
 /**
  * One c2 server on three nodes over a Redis of the test's own (contract §11): the nodes run
@@ -12,7 +17,7 @@ import { TestClient } from '../helpers/ws-client.js';
 let redis: TestRedis;
 let nextId = 1000;
 const servers: ChatServer[] = [];
-const clients: TestClient[] = [];
+const pool = new ClientPool();
 
 beforeAll(async () => {
   redis = await startTestRedis();
@@ -21,7 +26,7 @@ afterAll(async () => {
   await redis?.dispose();
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  pool.closeAll();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
@@ -44,23 +49,8 @@ async function nodes(n: number, options: Partial<ChatServerOptions> = {}): Promi
   return { id, urls: started.map((s) => s.url) };
 }
 
-async function join(url: string, name: string): Promise<TestClient> {
-  const c = await TestClient.connect(url, name);
-  clients.push(c);
-  return c;
-}
-
-async function open(url: string): Promise<TestClient> {
-  const c = await TestClient.open(url);
-  clients.push(c);
-  return c;
-}
-
-async function query(c: TestClient, q: string): Promise<string> {
-  c.send(`c2/QUERY ${q}`);
-  const frame = await c.until((f) => f.startsWith('c2/ACKNOWLEDGE') || f.startsWith('c2/ERROR'));
-  return frame.replace(/^c2\/ACKNOWLEDGE /, '');
-}
+const join = (url: string, name: string) => pool.join(url, name);
+const open = (url: string) => pool.open(url);
 
 describe('a server on three nodes', () => {
   it('users on different nodes see each other join, talk, rename and leave', async () => {
@@ -189,7 +179,7 @@ describe('a server on three nodes', () => {
     expect(await mallory.waitClose()).toBe(1008);
     expect(await query(op, 'active_users')).toBe('["op"]');
 
-    for (const c2 of clients.splice(0)) c2.close();
+    pool.closeAll();
     await Promise.all(servers.splice(0).map((s) => s.close()));
     const again = await Promise.all([node(id), node(id), node(id)]);
     for (const s of again) {
@@ -282,8 +272,88 @@ describe('a server on three nodes', () => {
     await expect(startChatServer({ host: '127.0.0.1', port: 0, name: 'Cluster', cluster: redis.url })).rejects.toThrow(
       /--cluster needs --id/,
     );
-    await expect(node(id, { listing: { url: 'http://127.0.0.1:1' } })).rejects.toThrow(
-      /--cluster with --listing is not supported yet/,
+    await expect(node(id, { name: 'Other', listing: { url: 'http://127.0.0.1:1' } })).rejects.toThrow(
+      /^cluster \d+ is named "Cluster", not "Other": start every node with the same --name$/,
     );
+  });
+});
+
+describe('a server on three nodes, listed', () => {
+  let listing: ListingServer;
+  let proxy: RecordingProxy;
+  beforeAll(async () => {
+    listing = await startTestListing();
+    proxy = await startRecordingProxy(listing.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await listing?.close();
+  });
+
+  it('one entry with the whole count; a holder shut down hands over (no DELETE, no second POST); the last node unregisters', async () => {
+    const id = nextId++;
+    const started = await Promise.all([0, 1, 2].map(() => node(id, { listing: { url: proxy.url } })));
+    const entry = async () => (await listServers(listing.url)).filter((s) => s.id === id);
+    await eventually(async () => (await entry()).length === 1, 'listed');
+    const holders = () => started.filter((s) => s.registrar !== undefined);
+    expect(holders()).toHaveLength(1);
+    const holder = holders()[0] as ChatServer;
+    const others = started.filter((s) => s !== holder) as [ChatServer, ChatServer];
+    // Users on two nodes, one of them not the holder: the entry counts both.
+    await join(others[0].url, 'alice');
+    await join(holder.url, 'bob');
+    await eventually(async () => (await entry())[0]?.connectedUsers === 2, 'the cluster-wide count');
+    expect(proxy.count('POST')).toBe(1);
+
+    // The holder stops cleanly: the lease passes to another node, the entry stays, bob's leaving is counted.
+    await holder.close();
+    servers.splice(servers.indexOf(holder), 1);
+    await eventually(() => others.some((s) => s.registrar?.state === 'registered'), 'a new holder', 8000);
+    await eventually(async () => (await entry())[0]?.connectedUsers === 1, 'the count after the handover');
+    expect(proxy.count('POST')).toBe(1);
+    expect(proxy.count('DELETE')).toBe(0);
+
+    // The last node to go unregisters.
+    await others[0].close();
+    expect(proxy.count('DELETE')).toBe(0);
+    await others[1].close();
+    servers.splice(0);
+    expect(proxy.count('DELETE')).toBe(1);
+    expect(await entry()).toEqual([]);
+    expect(proxy.count('POST')).toBe(1);
+  });
+
+  it('an entry the listing forgot is made again by the holder alone, and its new key kept in Redis', async () => {
+    const id = nextId++;
+    const started = await Promise.all([0, 1].map(() => node(id, { listing: { url: proxy.url, heartbeatMs: 300 } })));
+    const entry = async () => (await listServers(listing.url)).filter((s) => s.id === id);
+    await eventually(async () => (await entry()).length === 1, 'listed');
+    const r = new Redis(redis.url);
+    try {
+      const key = await r.hget(`c2:{${id}}:listing`, 'key');
+      expect(key).toMatch(/\S{20,}/);
+      const posts = () => proxy.requests.filter((q) => q.method === 'POST' && q.path === `/servers/${id}`).length;
+      expect(posts()).toBe(1);
+      // The listing forgets it (as when it evicts a server).
+      const gone = await fetch(`${listing.url}/servers/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `C2Listing ${key}` },
+      });
+      expect(gone.status).toBe(200);
+      await eventually(async () => (await entry()).length === 1, 'listed again');
+      expect(posts()).toBe(2);
+      const newKey = await r.hget(`c2:{${id}}:listing`, 'key');
+      expect(newKey).not.toBe(key);
+      expect(started.filter((s) => s.registrar !== undefined)).toHaveLength(1);
+      // The new key is the one the holder updates with: its heartbeats are accepted.
+      const accepted = proxy.requests.length;
+      await eventually(
+        () => proxy.requests.slice(accepted).some((q) => q.method === 'PUT' && q.status === 200),
+        'a PUT accepted',
+      );
+      expect(posts()).toBe(2);
+    } finally {
+      r.disconnect();
+    }
   });
 });

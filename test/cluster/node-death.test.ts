@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { startClusterNode } from '../helpers/cluster-node.js';
+import { type C2Process, runC2 } from '../helpers/process.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { ClientPool, query } from './helpers.js';
 
 /**
  * A node killed with SIGKILL (contract §11, "Nodes fail"): its lease stops being renewed,
@@ -11,58 +12,25 @@ import { TestClient } from '../helpers/ws-client.js';
  */
 let redis: TestRedis;
 const procs: C2Process[] = [];
-const clients: TestClient[] = [];
+const pool = new ClientPool();
 
 beforeAll(async () => {
   redis = await startTestRedis();
 });
 afterAll(async () => {
-  for (const c of clients) c.close();
+  pool.closeAll();
   for (const p of procs) p.kill('SIGKILL');
   await redis?.dispose();
 });
 
-async function startNode(id: number): Promise<{ proc: C2Process; url: string }> {
-  const proc = runC2([
-    'server',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--id',
-    String(id),
-    '--name',
-    'Cluster',
-    '--cluster',
-    redis.url,
-    '--data-dir',
-    tempDir(),
-    '--no-console',
-  ]);
-  procs.push(proc);
-  try {
-    return { proc, url: listeningUrl(await proc.waitFor(/listening on/, 20_000)) };
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);
-  }
-}
+const node = (id: number) => startClusterNode(procs, redis.url, id);
 
-async function join(url: string, name: string): Promise<TestClient> {
-  const c = await TestClient.connect(url, name);
-  clients.push(c);
-  return c;
-}
-
-async function query(c: TestClient, q: string): Promise<string> {
-  c.send(`c2/QUERY ${q}`);
-  const frame = await c.until((f) => f.startsWith('c2/ACKNOWLEDGE') || f.startsWith('c2/ERROR'));
-  return frame.replace(/^c2\/ACKNOWLEDGE /, '');
-}
+const join = (url: string, name: string) => pool.join(url, name);
 
 describe('a node dies', () => {
   it('kill -9: the others announce its users gone within 10 s, their names are free, they resume elsewhere', async () => {
     const id = 4242;
-    const [a, b, c] = await Promise.all([startNode(id), startNode(id), startNode(id)]);
+    const [a, b, c] = await Promise.all([node(id), node(id), node(id)]);
     const alice = await join(a.url, 'alice');
     const bob = await join(b.url, 'bob');
     const carol = await join(c.url, 'carol');
@@ -106,7 +74,7 @@ describe('a node dies', () => {
 describe('c2 server --cluster', () => {
   it('a node whose name or max users differ from the cluster exits 1 with one line', async () => {
     const id = 4343;
-    await startNode(id);
+    await node(id);
     const args = ['server', '--host', '127.0.0.1', '--port', '0', '--id', String(id), '--cluster', redis.url];
     const named = runC2([...args, '--name', 'Other', '--data-dir', tempDir(), '--no-console']);
     procs.push(named);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { ClientPool, query } from './helpers.js';
 
 /**
  * Redis away for 5 s under chat (contract §11, "Nodes fail"): requests that need it get
@@ -11,30 +11,18 @@ import { TestClient } from '../helpers/ws-client.js';
  */
 let redis: TestRedis;
 const servers: ChatServer[] = [];
-const clients: TestClient[] = [];
+const pool = new ClientPool();
 
 beforeAll(async () => {
   redis = await startTestRedis({ appendonly: true });
 });
 afterAll(async () => {
-  for (const c of clients) c.close();
+  pool.closeAll();
   await Promise.all(servers.map((s) => s.close()));
   await redis?.dispose();
 });
 
-async function join(url: string, name: string): Promise<TestClient> {
-  const c = await TestClient.connect(url, name);
-  clients.push(c);
-  return c;
-}
-
-async function query(c: TestClient, q: string): Promise<string> {
-  c.send(`c2/QUERY ${q}`);
-  return (await c.until((f) => f.startsWith('c2/ACKNOWLEDGE') || f.startsWith('c2/ERROR'))).replace(
-    /^c2\/ACKNOWLEDGE /,
-    '',
-  );
-}
+const join = (url: string, name: string) => pool.join(url, name);
 
 describe('Redis goes away', () => {
   it('for 5 s: [unavailable] meanwhile, sockets kept, no message twice or out of order, recovery by itself', async () => {
@@ -56,8 +44,7 @@ describe('Redis goes away', () => {
     expect(await alice.next()).toMatch(/^c2\/ERROR \[unavailable\] /);
     bob.send('c2/UPDATE username; robert');
     expect(await bob.next()).toMatch(/^c2\/ERROR \[unavailable\] /);
-    const carol = await TestClient.open(b.url);
-    clients.push(carol);
+    const carol = await pool.open(b.url);
     carol.send('c2/CONNECT carol');
     expect(await carol.next()).toMatch(/^c2\/ERROR \[unavailable\] /);
     bob.send('c2/PING 5');

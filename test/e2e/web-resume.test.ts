@@ -10,20 +10,17 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Gate, startGate } from '../helpers/gate.js';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { C2Processes, type StartedC2 } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
-import { describeWithChromium, launchChromium, screenshot } from './helpers.js';
+import { describeWithChromium, joinedPage, launchChromium, screenshot } from './helpers.js';
 
-const procs: C2Process[] = [];
+const processes = new C2Processes();
 const raw: TestClient[] = [];
 
-async function serverProcess(dataDir: string): Promise<{ proc: C2Process; url: string; port: number }> {
+function serverProcess(dataDir: string): Promise<StartedC2> {
   const args = ['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--name', 'Resume Room'];
-  const proc = runC2([...args, '--no-console']);
-  procs.push(proc);
-  const url = listeningUrl(await proc.waitFor(/listening on/, 15_000));
-  return { proc, url, port: Number(new URL(url).port) };
+  return processes.start([...args, '--no-console']);
 }
 
 async function talker(url: string): Promise<TestClient> {
@@ -44,25 +41,14 @@ describeWithChromium('web client across a restart of the chat server (Chromium)'
     for (const c of raw) c.close();
     await browser?.close();
     await gate?.close();
-    for (const p of procs) p.kill('SIGKILL');
+    processes.killAll();
   }, 30_000);
 
   it('shows every message once, the missed ones in place, and the restored notice', async () => {
     const dataDir = tempDir('c2-e2e-resume-');
     let server = await serverProcess(dataDir);
     gate = await startGate({ host: '127.0.0.1', port: server.port });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => console.error('page error:', err));
-    const messages = page.getByRole('region', { name: /^Messages in/ });
-    const status = (text: RegExp) => page.getByRole('status').filter({ hasText: text }).waitFor();
-
-    await page.goto(`http://127.0.0.1:${gate.port}/`);
-    await expect.poll(() => page.evaluate<string>('document.activeElement?.id')).toBe('join-name');
-    await page.keyboard.type('alice');
-    await page.keyboard.press('Enter');
-    await status(/^Connected$/);
+    const { context, page, messages, status } = await joinedPage(browser, `http://127.0.0.1:${gate.port}/`, 'alice');
     let bob = await talker(server.url);
     bob.send('c2/MSG before the restart');
     await messages.getByText('before the restart').waitFor();

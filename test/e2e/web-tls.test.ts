@@ -7,7 +7,6 @@
  * key (`--ignore-certificate-errors-spki-list`, honoured with the temporary profile Playwright
  * gives it); every other certificate is still verified.
  */
-import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -19,17 +18,11 @@ import { eventually } from '../helpers/eventually.js';
 import { listServers, startTestListing } from '../helpers/listing.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
-import { describeWithChromium, launchChromium, screenshot, webRoot } from './helpers.js';
+import { describeWithChromium, launchChromium, screenshot, spkiHash, webRoot } from './helpers.js';
 
 const SECURE_ID = 1831;
 const PLAIN_ID = 1832;
 const STEP_MS = 10_000;
-
-/** base64 of the SHA-256 of the certificate's SubjectPublicKeyInfo, as Chromium's flag takes it. */
-function spkiHash(certPem: string): string {
-  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
 
 describeWithChromium('web client: a TLS server in the directory (Chromium)', () => {
   let listing: ListingServer;

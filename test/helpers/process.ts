@@ -24,10 +24,16 @@ export function runC2(args: string[], env: Record<string, string> = {}, fileLimi
     fileLimit === undefined
       ? [process.execPath, [C2_BIN, ...args]]
       : ['sh', ['-c', `ulimit -n ${fileLimit} && exec "$0" "$@"`, process.execPath, C2_BIN, ...args]];
-  const proc = spawn(command, argv, {
-    env: { ...process.env, C2_LOG_FORMAT: 'json', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return runCommand(command, argv, { ...process.env, C2_LOG_FORMAT: 'json', ...env });
+}
+
+/**
+ * Runs `command …argv` with exactly the environment `env` (nothing inherited), as runC2
+ * does: lines collected, killed when the test file ends. For a command line written
+ * elsewhere (a systemd unit's ExecStart).
+ */
+export function runCommand(command: string, argv: string[], env: NodeJS.ProcessEnv): C2Process {
+  const proc = spawn(command, argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
   let listeners: Array<() => void> = [];
@@ -98,4 +104,69 @@ process.on('exit', () => {
 /** The `url` field of the JSON "listening on …" log line. */
 export function listeningUrl(line: string): string {
   return (JSON.parse(line) as { url: string }).url;
+}
+
+export interface StartedC2 {
+  proc: C2Process;
+  /** The URL of its ready line ("listening on …"). */
+  url: string;
+  port: number;
+}
+
+/**
+ * Starts `c2 …args` (a server or a listing) and waits for its ready line (see whenReady).
+ * `procs` collects the process for the test's clean-up.
+ */
+export async function startC2(
+  args: string[],
+  options: { env?: Record<string, string>; procs?: C2Process[]; ready?: RegExp; timeoutMs?: number } = {},
+): Promise<StartedC2> {
+  const proc = runC2(args, options.env);
+  options.procs?.push(proc);
+  return whenReady(proc, options.ready, options.timeoutMs);
+}
+
+/** Waits for a process's ready line; rejects with its stderr when it exits or stays silent first. */
+export async function whenReady(proc: C2Process, ready = /listening on/, timeoutMs = 20_000): Promise<StartedC2> {
+  try {
+    const url = listeningUrl(await proc.waitFor(ready, timeoutMs));
+    return { proc, url, port: Number(new URL(url).port) };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; stderr: ${proc.stderr.join('\n')}`);
+  }
+}
+
+/** The c2 processes of one test file: run or started through it, killed together by `killAll`. */
+export class C2Processes {
+  readonly all: C2Process[] = [];
+
+  /** `c2 …args`, not waited for. */
+  run(args: string[], env?: Record<string, string>): C2Process {
+    const proc = runC2(args, env);
+    this.all.push(proc);
+    return proc;
+  }
+
+  /** `c2 …args`, once its ready line is out (see startC2). */
+  start(args: string[], options: { env?: Record<string, string>; ready?: RegExp; timeoutMs?: number } = {}) {
+    return startC2(args, { ...options, procs: this.all });
+  }
+
+  /** SIGKILL to every process still running (for afterEach or afterAll). */
+  killAll(): void {
+    for (const p of this.all.splice(0)) p.kill('SIGKILL');
+  }
+}
+
+/**
+ * SIGTERM to a child process and its exit awaited; SIGKILL if it is still there after
+ * `killAfterMs`. Nothing to do when it is undefined or has exited.
+ */
+export async function stopProcess(proc: ChildProcess | undefined, killAfterMs = 5000): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployFile } from './deploy.js';
 import { holdPort } from './ports.js';
+import { stopProcess } from './process.js';
 
 /**
  * A `redis-server` of the test's own, on a port held for it (Debian's redis-server has no
@@ -24,33 +26,67 @@ export interface TestRedis {
   dispose(): Promise<void>;
 }
 
-function pingable(port: number): Promise<boolean> {
+function pingable(port: number, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
+    let answer = '';
     socket.once('error', () => resolve(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
+    socket.once('connect', () => socket.write(`${password === undefined ? '' : `AUTH ${password}\r\n`}PING\r\n`));
+    socket.on('data', (data) => {
+      answer += data.toString();
+      if (!answer.includes('+PONG') && !answer.includes('-')) return;
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      resolve(answer.includes('+PONG') && !answer.includes('-'));
     });
   });
 }
 
-export async function startTestRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
-  const held = await holdPort();
-  const port = held.port;
+/** A first start that lost its port to another process (between holding it and redis binding it) tries another. */
+const START_ATTEMPTS = 3;
+
+/** `appendonly`: AOF on. `deployConfig`: run deploy/redis-c2.conf (docs/DEPLOY.md) as it is, its placeholders filled with this port, directory and password (AOF on). */
+type RedisOptions = { appendonly?: boolean; deployConfig?: { password: string } };
+
+export async function startTestRedis(options: RedisOptions = {}): Promise<TestRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const held = await holdPort();
+    try {
+      return await startOn(held.port, () => held.release(), options);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOn(port: number, release: () => Promise<void>, options: RedisOptions): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'c2-redis-'));
   let child: ChildProcess | undefined;
+  const password = options.deployConfig?.password;
+  const deployConfig = password === undefined ? undefined : { REDIS_PASSWORD: password };
   const launch = async (): Promise<void> => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no'];
     args.push('--appendonly', options.appendonly ? 'yes' : 'no');
+    if (deployConfig !== undefined) {
+      const values = { REDIS_BIND: '127.0.0.1', REDIS_PORT: String(port), REDIS_DIR: dir, ...deployConfig };
+      writeFileSync(join(dir, 'c2.conf'), deployFile('redis-c2.conf', values));
+      args.splice(0, args.length, join(dir, 'c2.conf'));
+    }
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout?.resume();
+    let said = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      if (said.length < 10_000) said += chunk.toString();
+    });
     proc.stderr?.resume();
     child = proc;
     const deadline = Date.now() + 10_000;
-    while (!(await pingable(port))) {
-      if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode}) on port ${port}`);
+    while (!(await pingable(port, password))) {
+      if (proc.exitCode !== null) {
+        const why = `redis-server exited (${proc.exitCode}) on port ${port}`;
+        if (/Address already in use/i.test(said)) throw new PortTaken(why);
+        throw new Error(`${why}: ${said.trim().split('\n').slice(-3).join(' / ')}`);
+      }
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -59,16 +95,18 @@ export async function startTestRedis(options: { appendonly?: boolean } = {}): Pr
     const proc = child;
     proc?.kill('SIGCONT'); // a frozen one, too
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    await exited;
+    await stopProcess(proc);
   };
-  await held.release();
-  await launch();
+  await release();
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${password === undefined ? '' : `:${password}@`}127.0.0.1:${port}`,
     stop,
     start: launch,
     signal(signal) {

@@ -45,8 +45,8 @@ export class TestClient {
   }
 
   /** Opens a socket and CONNECTs as `username`, consuming the ACKNOWLEDGE. */
-  static async connect(url: string, username: string): Promise<TestClient> {
-    const client = await TestClient.open(url);
+  static async connect(url: string, username: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
+    const client = await TestClient.open(url, options);
     client.send(`c2/CONNECT ${username}`);
     const ack = await client.next();
     if (!ack.startsWith('c2/ACKNOWLEDGE')) throw new Error(`CONNECT ${username} failed: ${ack}`);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { C2Processes, listeningUrl } from '../helpers/process.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -11,12 +11,12 @@ const dataDir = tempDir();
 const notADirectory = join(dataDir, 'a-file');
 writeFileSync(notADirectory, '');
 
-let proc: C2Process | undefined;
-afterEach(() => proc?.kill('SIGKILL'));
+const processes = new C2Processes();
+afterEach(() => processes.killAll());
 
 describe('node bin/c2.js server', () => {
   it('logs one ready line, chats, and exits 0 on SIGTERM after closing sockets with 1001', async () => {
-    proc = runC2([
+    const proc = processes.run([
       'server',
       '--host',
       '127.0.0.1',
@@ -49,14 +49,13 @@ describe('node bin/c2.js server', () => {
   });
 
   it('exits 0 on SIGINT', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
-    await proc.waitFor(/listening on/);
+    const { proc } = await processes.start(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
     proc.kill('SIGINT');
     expect(await proc.exited()).toBe(0);
   });
 
   it('reads flags from C2_* environment variables', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1'], {
+    const proc = processes.run(['server', '--host', '127.0.0.1'], {
       C2_PORT: '0',
       C2_ID: '42',
       C2_NAME: 'From Env',
@@ -92,7 +91,7 @@ describe('node bin/c2.js server', () => {
     [['server', '--data-dir', `${notADirectory}/sub`], /^c2: .*(ENOTDIR|not a directory)/im],
     [['nonsense'], /unknown command 'nonsense'/],
   ])('refuses bad input %j with a readable error and a non-zero exit', async (args, message) => {
-    proc = runC2(args.includes('--data-dir') ? args : [...args, '--data-dir', dataDir]);
+    const proc = processes.run(args.includes('--data-dir') ? args : [...args, '--data-dir', dataDir]);
     const code = await proc.exited();
     expect(code).not.toBe(0);
     const err = proc.stderr.join('\n');
@@ -102,7 +101,7 @@ describe('node bin/c2.js server', () => {
 
   it('serves wss:// and https:// with --tls-cert and --tls-key', async () => {
     const { cert, key } = selfSignedCert(dataDir);
-    proc = runC2([
+    const { url } = await processes.start([
       'server',
       '--host',
       '127.0.0.1',
@@ -117,7 +116,6 @@ describe('node bin/c2.js server', () => {
       '--tls-key',
       key,
     ]);
-    const url = listeningUrl(await proc.waitFor(/listening on/));
     expect(url).toMatch(/^wss:\/\/127\.0\.0\.1:\d+$/);
     const client = await TestClient.open(url, { rejectUnauthorized: false });
     client.send('c2/CONNECT secure');
@@ -136,10 +134,8 @@ describe('node bin/c2.js server', () => {
   });
 
   it('says so plainly when the port is taken', async () => {
-    proc = runC2(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
-    const url = listeningUrl(await proc.waitFor(/listening on/));
-    const port = new URL(url).port;
-    const second = runC2(['server', '--host', '127.0.0.1', '--port', port, '--data-dir', tempDir()]);
+    const { port } = await processes.start(['server', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir]);
+    const second = processes.run(['server', '--host', '127.0.0.1', '--port', String(port), '--data-dir', tempDir()]);
     expect(await second.exited()).toBe(1);
     expect(second.stderr.join('\n')).toMatch(/already in use/);
     expect(second.stderr.join('\n')).not.toMatch(/\bat .*\.js:\d+/);

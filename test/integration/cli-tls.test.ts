@@ -8,24 +8,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveChatTarget } from '../../src/cli/chat-command.js';
 import { type ListedServer, listServers } from '../helpers/listing.js';
-import { type C2Process, listeningUrl, runC2 } from '../helpers/process.js';
+import { C2Processes, listeningUrl } from '../helpers/process.js';
 import { certificateAuthority, selfSignedCert } from '../helpers/tls.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const procs: C2Process[] = [];
-afterEach(async () => {
-  for (const p of procs.splice(0)) p.kill('SIGKILL');
-});
-
-function c2(args: string[], env: Record<string, string> = {}): C2Process {
-  const p = runC2(args, env);
-  procs.push(p);
-  return p;
-}
+const processes = new C2Processes();
+afterEach(() => processes.killAll());
+const c2 = (args: string[], env: Record<string, string> = {}) => processes.run(args, env);
 
 /** A `c2 listing` process on 127.0.0.1, port 0, in memory; resolves with its URL. */
 async function listing(extra: string[] = [], env: Record<string, string> = {}): Promise<string> {
-  const p = c2(
+  const { url } = await processes.start(
     [
       'listing',
       '--host',
@@ -39,9 +32,9 @@ async function listing(extra: string[] = [], env: Record<string, string> = {}): 
       '300',
       ...extra,
     ],
-    env,
+    { env },
   );
-  return listeningUrl(await p.waitFor(/listening on/));
+  return url;
 }
 
 /** A `c2 server` process with a certificate, registering with the listing at `listingUrl`. */

@@ -275,3 +275,28 @@ describe('ChatSession', () => {
     while (ticks.length > 0) ticks.shift()?.();
   });
 });
+
+describe('ChatSession in a large room', () => {
+  let chat: ChatFixture | undefined;
+  afterEach(() => chat?.close());
+
+  it('shows the count, loads the first page by itself and more on demand', async () => {
+    chat = await withChatServer({ name: 'Big', announceLimit: 5, maxUsers: 400 });
+    for (let i = 0; i < 300; i++) await chat.connect(`u${i}`);
+    const s = new ChatSession({ client: new NodeC2Client({ requestTimeoutMs: 5000 }), url: chat.url, username: 'me' });
+    try {
+      await s.connect();
+      await eventually(() => s.getSnapshot().users.length === 200, 'the first page');
+      expect(s.getSnapshot()).toMatchObject({ userCount: 301, largeRoom: true, usersComplete: false });
+      expect(s.getSnapshot().users.slice(0, 2)).toEqual(['u0', 'u1']);
+      await s.loadMoreUsers();
+      await eventually(() => s.getSnapshot().usersComplete, 'every name loaded');
+      expect(s.getSnapshot().users).toHaveLength(301);
+      expect(s.getSnapshot().users.at(-1)).toBe('me');
+      expect(lines(s).filter((l) => l.includes('joined'))).toEqual([]);
+    } finally {
+      await s.client.disconnect();
+      s.dispose();
+    }
+  });
+});

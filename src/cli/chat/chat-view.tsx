@@ -7,7 +7,13 @@ import { useRef, useState } from 'react';
 import type { C2Client } from '../../client/c2-client.js';
 import type { InputHistory } from '../../client/input-history.js';
 import { parseInput } from '../../client/slash.js';
-import { CommandError, findSlashCommand, slashContext, toEntries } from '../../client/slash-commands.js';
+import {
+  CommandError,
+  findSlashCommand,
+  type SlashMemory,
+  slashContext,
+  toEntries,
+} from '../../client/slash-commands.js';
 import { PRESENTATION } from './commands.js';
 import { InputLine } from './input-line.js';
 import { type NewEntry, notice } from './log.js';
@@ -34,14 +40,17 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
   const height = Math.max(CHROME_ROWS + 1, rows - 1);
   const bodyHeight = height - CHROME_ROWS;
   const showUsers = columns >= 50;
-  const userWidth = Math.min(24, Math.max(14, ...chat.users.map((u) => u.length + 9)));
+  const header = `users (${chat.count.count.toLocaleString('en')})`.length + 3;
+  const userWidth = Math.min(24, Math.max(14, header, ...chat.users.map((u) => u.length + 9)));
   // Scrolled back: the id of the newest entry in view, which stays in view as more arrive.
   const [anchor, setAnchor] = useState<number | null>(null);
   const anchorIndex = anchor === null ? -1 : chat.entries.findIndex((e) => e.id === anchor);
   const end = anchorIndex === -1 ? chat.entries.length : anchorIndex + 1;
   const below = chat.entries.length - end;
 
-  const ctx = slashContext(client, { clear: chat.clear, quit: onQuit });
+  // What a command remembers between runs (the last /users page), for as long as the screen lives.
+  const memory = useRef<SlashMemory>({}).current;
+  const ctx = slashContext(client, { clear: chat.clear, quit: onQuit, memory });
   // Requests go out at once (pipelined), but their outcomes are shown in the order typed.
   const shown = useRef<Promise<void>>(Promise.resolve());
   const inOrder = (work: Promise<NewEntry[]>, failure: string) => {
@@ -90,7 +99,7 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
   const rule = below > 0 ? `── ${below} newer ${below === 1 ? 'line' : 'lines'} below · PgDn or Esc to return ` : '';
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <StatusBar status={chat.status} url={url} me={client.username} width={columns} />
+      <StatusBar status={chat.status} url={url} me={client.username} width={columns} users={chat.count.count} />
       <Box flexDirection="row" height={bodyHeight}>
         <MessagePane entries={chat.entries} height={bodyHeight} end={end} me={client.username} />
         {showUsers ? (
@@ -100,6 +109,8 @@ export function ChatView({ client, url, chat, history, onQuit }: ChatViewProps) 
             width={userWidth}
             height={bodyHeight}
             stale={chat.status.state !== 'connected'}
+            count={chat.status.state === 'connected' ? chat.count.count : chat.users.length}
+            large={chat.count.large}
           />
         ) : null}
       </Box>

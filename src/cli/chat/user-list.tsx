@@ -1,4 +1,8 @@
-/** The user list beside the messages: join order, ourselves marked. */
+/**
+ * The user list beside the messages: join order, ourselves marked. In a large room (more
+ * users than the server announces) it shows the count and the first page loaded; `/users`
+ * pages through the rest.
+ */
 import { Box, Text } from 'ink';
 
 export function UserList({
@@ -7,8 +11,13 @@ export function UserList({
   width,
   height,
   stale,
+  count,
+  large,
 }: {
   users: readonly string[];
+  /** How many are connected: more than `users` in a large room. */
+  count: number;
+  large: boolean;
   me: string;
   width: number;
   height: number;
@@ -17,7 +26,7 @@ export function UserList({
 }) {
   const room = Math.max(0, height - 1);
   const shown = users.length > room ? users.slice(0, Math.max(0, room - 1)) : users;
-  const more = users.length - shown.length;
+  const more = Math.max(users.length, count) - shown.length;
   return (
     <Box
       flexDirection="column"
@@ -31,15 +40,18 @@ export function UserList({
       paddingLeft={1}
       overflow="hidden"
     >
-      <Text bold dimColor={stale}>
-        {`users (${users.length})`}
+      {/* One row each, however narrow the panel: a wrapped line would push the names over the header. */}
+      <Text bold dimColor={stale} wrap="truncate-end">
+        {`users (${count.toLocaleString('en')})`}
       </Text>
       {shown.map((name) => (
         <Text key={name} wrap="truncate-end" dimColor={stale} color={name === me ? 'cyan' : undefined}>
           {name === me ? `${name} (you)` : name}
         </Text>
       ))}
-      {more > 0 ? <Text dimColor>{`… ${more} more`}</Text> : null}
+      {more > 0 ? (
+        <Text dimColor wrap="truncate-end">{`… ${more.toLocaleString('en')} more${large ? ' · /users' : ''}`}</Text>
+      ) : null}
     </Box>
   );
 }

@@ -33,6 +33,10 @@ export function clusterKeys(id: number) {
     /** string with expiry: a node's lease, renewed while it lives */
     lease: (node: string) => `${p}node:${node}`,
     leasePrefix: `${p}node:`,
+    /** string with expiry: the node that registers the server with the listing (its listing lease) */
+    listingLease: `${p}listing-lease`,
+    /** hash: url, key, tls — the listing entry's key, shared by the nodes */
+    listing: `${p}listing`,
   };
 }
 
@@ -288,6 +292,18 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
+/** The Redis URL for logs and errors: its password (redis://:PASSWORD@host) shown as `***`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
 /** A request that changes the room must reach Redis within this long of being sent (the scripts' deadline). */
 const DEADLINE_MS = 3_000;
 /** The deadline is in Redis's clock, known here to within this (half a round trip, and drift between measures). */
@@ -387,7 +403,7 @@ export class RedisEngine implements RoomEngine {
       if (down || this.closed) return;
       down = true;
       this.log.error(
-        { cluster: options.url },
+        { cluster: redactRedisUrl(options.url) },
         'the cluster store (Redis) is unreachable: requests that need it are refused until it returns',
       );
     });
@@ -395,7 +411,7 @@ export class RedisEngine implements RoomEngine {
       this.connectedSince = Date.now();
       if (!down) return;
       down = false;
-      this.log.info({ cluster: options.url }, 'the cluster store (Redis) is back');
+      this.log.info({ cluster: redactRedisUrl(options.url) }, 'the cluster store (Redis) is back');
     });
   }
 
@@ -452,6 +468,11 @@ export class RedisEngine implements RoomEngine {
     this.lastId = id;
     this.ring.clear();
     for (const entry of recent) this.ring.push(parseEntry(entry));
+  }
+
+  /** The connection for commands (the listing lease shares it). */
+  get redis(): Redis {
+    return this.cmd;
   }
 
   /** Binds the hub and starts reading the stream. */

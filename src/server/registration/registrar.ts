@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { backoffDelay, DEFAULT_RECONNECT } from '../../client/backoff.js';
 import { formatAddress } from '../../protocol/address.js';
-import type { ServerStore } from '../store.js';
 import { callListing, type ListingOutcome, type ListingProps } from './listing-api.js';
+import type { ListingKeyStore } from './listing-keys.js';
 import { localAddressToward } from './local-address.js';
 
 export interface RegistrarOptions {
@@ -17,10 +17,18 @@ export interface RegistrarOptions {
   heartbeatMs: number;
   /** The server speaks `wss://` only (`--tls-cert`): listed with `tls: true`. */
   tls?: boolean;
-  store: ServerStore;
+  /** Where the listing's key is kept (the data directory, or the cluster store). */
+  keys: ListingKeyStore;
   log: Logger;
   /** The server's current properties. */
   snapshot(): { serverName: string; maxUsers: number; connectedUsers: number };
+  /**
+   * Whether this registrar may still make a new entry (a POST): a node of a cluster asks
+   * whether it still holds the listing lease (contract §11). Always, when absent.
+   */
+  mayRegister?: () => Promise<boolean>;
+  /** How a reused entry is logged (default: one kept from a previous run). */
+  reuseNote?: string;
 }
 
 /** At most one count update a second (contract §8). */
@@ -29,10 +37,6 @@ export const MIN_PUT_INTERVAL_MS = 1000;
 const POST_TIMEOUT_MS = 10_000;
 const PUT_TIMEOUT_MS = 5000;
 export const DELETE_TIMEOUT_MS = 3000;
-const KEY = 'listing_key';
-const KEY_URL = 'listing_url';
-/** '1' when the entry was made (or last re-registered) with `tls: true`. */
-const KEY_TLS = 'listing_tls';
 
 /** 1 s, 2 s, 4 s … capped at 30 s, each less up to half at random (contract §8). */
 const RETRY = { ...DEFAULT_RECONNECT, initialDelayMs: 1000, maxDelayMs: 30_000 };
@@ -48,6 +52,10 @@ export type RegistrationState = 'unregistered' | 'registered' | 'stopped';
 export class ListingRegistrar {
   state: RegistrationState = 'unregistered';
   private key: string | undefined;
+  /** Whether the kept key has been read from `keys` (at the first registration). */
+  private loaded = false;
+  /** The kept entry was made with `tls: true`. */
+  private entryTls = false;
   private address: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -61,9 +69,7 @@ export class ListingRegistrar {
   /** Requests sent, by method (for tests and metrics). */
   readonly requests = { POST: 0, PUT: 0, DELETE: 0 };
 
-  constructor(private readonly o: RegistrarOptions) {
-    if (o.store.getMeta(KEY_URL) === o.listingUrl) this.key = o.store.getMeta(KEY);
-  }
+  constructor(private readonly o: RegistrarOptions) {}
 
   start(): void {
     this.pump();
@@ -86,7 +92,11 @@ export class ListingRegistrar {
       () => {
         if (this.state === 'stopped') return;
         this.inFlight = (registered ? this.update() : this.register())
-          .catch((err: unknown) => this.o.log.error({ err }, 'listing registration failed'))
+          .catch((err: unknown) => {
+            // Not the listing's answer (the key store failed): backoff all the same.
+            this.notBefore = Date.now() + backoffDelay(++this.failures, RETRY, Math.random);
+            this.o.log.error({ err }, 'listing registration failed');
+          })
           .finally(() => {
             this.inFlight = undefined;
             this.pump();
@@ -101,7 +111,7 @@ export class ListingRegistrar {
     // `tls` is sent when it is true, or to switch an entry made with it off: a server that
     // never used TLS sends nothing a listing older than the property would refuse.
     const tls = this.o.tls === true;
-    const switchOff = !tls && this.key !== undefined && this.o.store.getMeta(KEY_TLS) === '1';
+    const switchOff = !tls && this.key !== undefined && this.entryTls;
     return {
       ...this.o.snapshot(),
       ...(this.address ? { address: this.address } : {}),
@@ -127,25 +137,37 @@ export class ListingRegistrar {
   }
 
   private async register(): Promise<void> {
+    if (!this.loaded) {
+      const kept = await this.o.keys.load(this.o.listingUrl);
+      this.key = kept?.key;
+      this.entryTls = kept?.tls ?? false;
+      this.loaded = true;
+    }
     await this.resolveAddress();
+    const tls = this.o.tls === true;
     if (this.key !== undefined) {
       // A key from a previous run: reuse the entry if the listing still has it.
       this.dirty = false;
       const put = await this.send('PUT', this.props(), this.key);
       if (put.ok) {
-        this.o.store.setMeta(KEY_TLS, this.o.tls ? '1' : '0');
-        return this.registered('still listed, reusing the entry from the previous run');
+        await this.o.keys.setTls(tls);
+        this.entryTls = tls;
+        return this.registered(this.o.reuseNote ?? 'still listed, reusing the entry from the previous run');
       }
       if (!this.entryGone(put)) return this.failed(put);
-      this.forgetKey();
+      await this.forgetKey();
+    }
+    if (this.o.mayRegister && !(await this.o.mayRegister())) {
+      // Another node holds the lease now: it registers, not this one.
+      this.notBefore = Date.now() + MIN_PUT_INTERVAL_MS;
+      return;
     }
     this.dirty = false;
     const post = await this.send('POST', this.props());
     if (!post.ok) return this.failed(post);
     this.key = post.text.trim();
-    this.o.store.setMeta(KEY, this.key);
-    this.o.store.setMeta(KEY_URL, this.o.listingUrl);
-    this.o.store.setMeta(KEY_TLS, this.o.tls ? '1' : '0');
+    this.entryTls = tls;
+    await this.o.keys.save(this.o.listingUrl, { key: this.key, tls });
     this.registered('registered');
   }
 
@@ -162,7 +184,7 @@ export class ListingRegistrar {
         { listing: this.o.listingUrl, error: put.code },
         'the listing no longer lists this server: registering again',
       );
-      this.forgetKey();
+      await this.forgetKey();
       this.state = 'unregistered';
       this.notBefore = 0;
       return;
@@ -176,9 +198,10 @@ export class ListingRegistrar {
     return !outcome.ok && (outcome.code === 'not_listed' || outcome.status === 401);
   }
 
-  private forgetKey(): void {
+  private async forgetKey(): Promise<void> {
+    const key = this.key;
     this.key = undefined;
-    this.o.store.deleteMeta(KEY);
+    if (key !== undefined) await this.o.keys.forget(key);
   }
 
   private registered(how: string): void {
@@ -223,19 +246,23 @@ export class ListingRegistrar {
     });
   }
 
-  /** Stops updating and unregisters (DELETE), bounded in time: a dead listing cannot hang a shutdown. */
-  async stop(timeoutMs = DELETE_TIMEOUT_MS): Promise<void> {
+  /**
+   * Stops updating and unregisters (DELETE), bounded in time: a dead listing cannot hang a
+   * shutdown. With `unregister` false the entry and its kept key stay, for another node of
+   * the cluster to carry on with.
+   */
+  async stop(timeoutMs = DELETE_TIMEOUT_MS, unregister = true): Promise<void> {
     if (this.state === 'stopped') return;
     const wasRegistered = this.state === 'registered';
     this.state = 'stopped';
     clearTimeout(this.timer);
     this.abort.abort();
     await this.inFlight;
-    if (!wasRegistered || this.key === undefined) return;
+    if (!unregister || !wasRegistered || this.key === undefined) return;
     this.requests.DELETE++;
     const res = await callListing(this.o.listingUrl, 'DELETE', this.o.serverId, { key: this.key, timeoutMs });
     if (res.ok || res.code === 'not_listed') {
-      this.forgetKey();
+      await this.forgetKey();
       this.o.log.info({ listing: this.o.listingUrl }, 'listing: unregistered');
     } else {
       this.o.log.warn(

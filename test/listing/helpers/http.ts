@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface HttpResponse {
   status: number;
@@ -17,9 +18,11 @@ export interface HttpOptions {
   /** The source address to bind (on loopback, 127.0.0.2 is "another host"). */
   localAddress?: string;
   timeoutMs?: number;
+  /** For https://: the certificate authority to trust (PEM), besides the system's. */
+  ca?: string;
 }
 
-/** One HTTP request with a bounded wait; the response body is read whole. */
+/** One HTTP or HTTPS request with a bounded wait; the response body is read whole. */
 export function http(baseUrl: string, path: string, options: HttpOptions = {}): Promise<HttpResponse> {
   const url = new URL(path, baseUrl);
   const headers: Record<string, string | number> = { ...options.headers };
@@ -32,13 +35,15 @@ export function http(baseUrl: string, path: string, options: HttpOptions = {}): 
   }
   if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
       url,
       {
         method: options.method ?? 'GET',
         headers,
         agent: false,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...(options.ca ? { ca: options.ca } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

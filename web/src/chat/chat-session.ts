@@ -9,10 +9,10 @@
  * a snapshot that changes identity only then. No DOM here, so it runs under Node too.
  */
 
-import { resumedText } from '../../../src/client/entries.js';
+import { messageEntry, resumedText } from '../../../src/client/entries.js';
 import type { C2Client, ClientState, HistoryEntry, StateEvent } from '../../../src/client/index.js';
 import { parseInput } from '../../../src/client/slash.js';
-import { CommandError, type SlashContext, slashContext } from '../../../src/client/slash-commands.js';
+import { CommandError, type SlashContext, type SlashMemory, slashContext } from '../../../src/client/slash-commands.js';
 import { formatTime } from '../lib/format.js';
 import { runCommand } from './commands.js';
 import {
@@ -25,6 +25,9 @@ import {
   notice,
 } from './entries.js';
 import { newHistoryStart, stripLiveTail } from './history-merge.js';
+
+/** Names asked for per "Load more" of a large room's list. */
+export const USERS_PAGE_SIZE = 200;
 
 export type ConnectionStatus = Exclude<ClientState, 'idle'>;
 
@@ -39,7 +42,14 @@ export interface ChatSnapshot {
   serverName: string;
   url: string;
   username: string;
+  /** Everyone, or in a large room the names loaded so far (`loadMoreUsers`). */
   users: readonly string[];
+  /** How many users are connected (0 when not connected). */
+  userCount: number;
+  /** More users than the server announces: `users` is loaded a page at a time. */
+  largeRoom: boolean;
+  /** True when `users` holds everyone connected. */
+  usersComplete: boolean;
   entries: readonly Entry[];
   /** Entries dropped from the front of the pane (see EntryLog). */
   dropped: number;
@@ -90,6 +100,8 @@ export class ChatSession {
   private lastError: string | null = null;
   private inputError: string | null = null;
   private users: readonly string[] = [];
+  /** What slash commands remember between runs (the last `/users` page). */
+  private readonly slashMemory: SlashMemory = {};
   private banned = false;
   private quitting = false;
   private disposed = false;
@@ -182,6 +194,18 @@ export class ChatSession {
     }
   }
 
+  /**
+   * In a large room: loads the next page of names into the list (the library keeps at most
+   * `rosterCap`). Never rejects: a failure is shown at the input.
+   */
+  async loadMoreUsers(count = USERS_PAGE_SIZE): Promise<void> {
+    try {
+      await this.client.loadMoreUsers(count);
+    } catch (err) {
+      this.setInputError(`Could not load more users: ${(err as Error).message}`);
+    }
+  }
+
   /** Hides the error shown next to the input. */
   clearInputError(): void {
     this.setInputError(null);
@@ -208,15 +232,7 @@ export class ChatSession {
     const c = this.client;
     this.offs.push(
       c.on('message', (m) => {
-        const [entry] = this.add({
-          kind: 'message',
-          time: m.time,
-          username: m.username,
-          text: m.text,
-          own: m.own,
-          ...(m.server ? { server: true } : {}),
-          source: m.replayed ? 'history' : 'live',
-        }) as [MessageEntry];
+        const [entry] = this.add(messageEntry(m)) as [MessageEntry];
         this.awaitingHistory?.push(entry);
         if (!m.own) this.pendingIncoming.push(entry);
       }),
@@ -245,6 +261,10 @@ export class ChatSession {
         this.users = users;
         this.changed();
       }),
+      c.on('userCount', () => {
+        this.changed();
+        this.loadFirstPage();
+      }),
       c.on('error', (e) => {
         // A c2/ERROR that answered no request (or a protocol problem): show it at the input.
         this.setInputError(e.message);
@@ -267,6 +287,8 @@ export class ChatSession {
         this.attempt = 0;
         this.lastError = null;
         this.connections++;
+        this.users = this.client.users;
+        this.loadFirstPage();
         // An automatic reconnect has been told by its `resumed` notice, its missed messages restored.
         if (e.reconnected) break;
         this.add(
@@ -302,6 +324,15 @@ export class ChatSession {
         break;
     }
     this.changed();
+  }
+
+  /** A large room's list starts with its first page, loaded once it is empty. */
+  private loadFirstPage(): void {
+    const c = this.client;
+    if (c.state !== 'connected' || !c.largeRoom || c.usersComplete || c.users.length > 0 || this.disposed) return;
+    void c.loadMoreUsers(USERS_PAGE_SIZE).catch(() => {
+      // Tried again at the next change of the count; the list's "Load more" asks by itself.
+    });
   }
 
   private beginConnection(): void {
@@ -343,6 +374,7 @@ export class ChatSession {
 
   private commandContext(): SlashContext {
     return slashContext(this.client, {
+      memory: this.slashMemory,
       quit: () => this.quit(),
       clear: () => {
         this.log.clear();
@@ -396,6 +428,9 @@ export class ChatSession {
       url: this.options.url,
       username: this.client.username || this.options.username,
       users: this.status === 'connected' ? this.users : [],
+      userCount: this.status === 'connected' ? this.client.userCount : 0,
+      largeRoom: this.status === 'connected' && this.client.largeRoom,
+      usersComplete: this.status !== 'connected' || this.client.usersComplete,
       entries: this.log.snapshot(),
       dropped: this.log.dropped,
       inputError: this.inputError,

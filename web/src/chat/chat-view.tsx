@@ -51,7 +51,7 @@ export function ChatView({ session, hidden = false, onLeave }: ChatViewProps) {
               aria-controls={usersId}
               onClick={() => setUsersOpen((o) => !o)}
             >
-              Users <span className="count">{snap.users.length}</span>
+              Users <span className="count">{snap.userCount.toLocaleString('en')}</span>
             </button>
             <button type="button" onClick={onLeave}>
               Leave
@@ -66,6 +66,10 @@ export function ChatView({ session, hidden = false, onLeave }: ChatViewProps) {
           <UserList
             id={usersId}
             users={snap.users}
+            count={snap.userCount}
+            large={snap.largeRoom}
+            complete={snap.usersComplete}
+            onLoadMore={() => session.loadMoreUsers()}
             me={snap.username}
             open={usersOpen}
             onClose={() => {

@@ -12,28 +12,35 @@
  *                against a constant-body Fastify route (the ceiling)
  *   directory-scale  100,000 listed servers: filtered pages, the whole list compressed against
  *                the same bytes as a constant (bench/scenarios/directory-scale.mjs)
+ *   cluster      3 c2 nodes + Redis against 3 Socket.IO nodes + Redis (redis adapter), 1,500
+ *                clients: fan-out per CPU-second of all server processes, one order, and
+ *                latency across nodes (bench/scenarios/cluster.mjs)
  *
  * Every scenario measures its servers in alternating rounds (c2, ws, sio, nats, c2, ws, …) and
  * reports each one's median round, so a change of the machine's speed during the run (its
  * neighbours) weighs on all of them alike.
  *
- * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,directory-scale,
+ * Options: --quick (a smoke run of about two minutes), --only fanout,latency,connections,directory,directory-scale,cluster,
  * --servers c2,ws,sio,nats, --workers N (load generator processes per server, default 1),
  * --profile (every Node server and generator process runs with --cpu-prof; the directory is
  * printed; read them with `node bench/profile-top.mjs FILE`), --json FILE,
  * --set scenario.parameter=value (experiments only, e.g. --set fanout.window=64),
  * --c2 option=value (an option of the c2 server under test, e.g. --c2 maxPerIp=0 or
  * --c2 limits.slowConsumerBytes=1048576; a CLI flag's name works too: --c2 max-per-ip=0).
+ * C2_BENCH_BASE=<dist dir> adds the server `c2base` (`--servers c2,c2base,ws`): that build of
+ * c2, measured in the same alternating rounds, for an A/B of a change (its figures are in
+ * the round lines and --json, not the table).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nowUs, sleep } from './lib/clock.mjs';
-import { Histogram } from './lib/histogram.mjs';
+import { latencyFigures } from './lib/histogram.mjs';
 import { findNatsServer, startNatsServer } from './lib/nats-server.mjs';
 import { Child, killAllChildren, openFilesLimit, procStats } from './lib/procs.mjs';
 import { printTable } from './lib/table.mjs';
+import { cluster, clusterLog, clusterParams, clusterRows } from './scenarios/cluster.mjs';
 import { directoryScale, directoryScaleParams, directoryScaleRows } from './scenarios/directory-scale.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -98,7 +105,7 @@ function parseOptions(argv) {
     else if (arg === '--c2') setC2Option(options.c2, value());
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory,directory-scale] [--servers c2,ws,sio,nats]\n' +
+        'usage: npm run bench [-- --quick] [--only fanout,latency,connections,directory,directory-scale,cluster] [--servers c2,ws,sio,nats]\n' +
           '                     [--workers N] [--profile] [--json FILE] [--set scenario.parameter=value]\n' +
           '                     [--c2 option=value]…\n',
       );
@@ -147,6 +154,7 @@ const P = {
   // (frequency, neighbours) weighs on both sides alike.
   directory: { servers: 1000, connections: 32, warmupS: 1, measureS: quick ? 1.5 : 3, rounds: quick ? 2 : 5 },
   'directory-scale': directoryScaleParams(quick),
+  cluster: clusterParams(quick),
   limitMs: quick ? 300_000 : 1_800_000,
 };
 
@@ -162,10 +170,13 @@ for (const assignment of options.set) {
 }
 
 const SERVERS = {
-  c2: { label: 'c2', script: 'servers/c2.mjs' },
+  c2: { label: 'c2', script: 'servers/c2.mjs', speaks: 'c2' },
   ws: { label: 'naive ws', script: 'servers/ws-naive.mjs' },
   sio: { label: 'Socket.IO', script: 'servers/socketio.mjs' },
   nats: { label: 'NATS' },
+  ...(process.env.C2_BENCH_BASE
+    ? { c2base: { label: 'c2 base', script: 'servers/c2.mjs', speaks: 'c2', dist: process.env.C2_BENCH_BASE } }
+    : {}),
 };
 const natsBinary = findNatsServer();
 if (options.servers?.includes('nats') && natsBinary === null) {
@@ -176,7 +187,7 @@ const serverKinds = (options.servers ?? ['c2', 'ws', 'sio', 'nats']).filter(
 );
 /** NATS is a peer for the message scenarios only: it has no users to CONNECT. */
 const connectionKinds = serverKinds.filter((k) => k !== 'nats');
-const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory', 'directory-scale'];
+const scenarios = options.only ?? ['fanout', 'latency', 'connections', 'directory', 'directory-scale', 'cluster'];
 const profileDir = options.profile ? mkdtempSync(join(tmpdir(), 'c2-bench-profiles-')) : null;
 /** Scratch space (the listing's SQLite file), removed however the run ends. */
 const scratch = mkdtempSync(join(tmpdir(), 'c2-bench-'));
@@ -270,7 +281,8 @@ function execArgvFor(kind) {
 async function startServer(kind, args = {}, readyMs = 60_000) {
   if (kind === 'nats') return startNatsServer(natsBinary);
   const script = kind in SERVERS ? SERVERS[kind].script : `servers/${kind}.mjs`;
-  const given = kind === 'c2' ? { ...args, options: options.c2 } : args;
+  const dist = SERVERS[kind]?.dist;
+  const given = SERVERS[kind]?.speaks === 'c2' ? { ...args, options: options.c2, dist } : args;
   const child = new Child(`${kind} server`, join(here, script), given, execArgvFor(kind));
   const ready = await child.waitFor('ready', readyMs);
   child.port = ready.port;
@@ -332,7 +344,18 @@ async function connectClients(workers, kind, port, clients, nSenders, epochUs, c
       const count = Math.max(0, Math.min(per, clients - first));
       return w.call(
         'connect',
-        { kind, port, first, count, concurrency: perWorker, nSenders, epochUs, senderOf, sources, deadlineMs },
+        {
+          kind: SERVERS[kind]?.speaks ?? kind,
+          port,
+          first,
+          count,
+          concurrency: perWorker,
+          nSenders,
+          epochUs,
+          senderOf,
+          sources,
+          deadlineMs,
+        },
         deadlineMs > 0 ? deadlineMs + 30_000 : Math.max(60_000, clients * 20),
       );
     }),
@@ -502,16 +525,7 @@ async function latency(kinds) {
     const startAtUs = nowUs() - load.epochUs + 100_000;
     const recordFromUs = startAtUs + warmupMs * 1000;
     const r = await messageRound(load, p, { rateHz, startAtUs, recordFromUs }, 100 + warmupMs);
-    const hist = new Histogram();
-    for (const d of r.drains) hist.add(d.hist);
-    return {
-      ...r,
-      deliveredPerSec: r.delivered / r.seconds,
-      timed: hist.n,
-      p50: hist.quantile(0.5) / 1000,
-      p99: hist.quantile(0.99) / 1000,
-      max: hist.max / 1000,
-    };
+    return { ...r, deliveredPerSec: r.delivered / r.seconds, ...latencyFigures(r.drains) };
   };
   const fields = ['deliveredPerSec', 'p50', 'p99', 'max', 'serverCpu', 'generatorCpu', 'machineCores'];
   const out = await messageScenario(p, kinds, round, fields, (r) => `p99 ${fmt(r.p99, 1)} ms`);
@@ -768,12 +782,24 @@ async function main() {
       scratch,
     });
   }
+  if (scenarios.includes('cluster')) {
+    log(`cluster (${P.cluster.nodes} nodes + Redis): c2, one c2 node, Socket.IO in alternating rounds …`);
+    const ctx = { P, kinds: serverKinds, startServer, startWorkers, withProcesses, connectClients, all, sleep, nowUs };
+    Object.assign(ctx, { machineCpu, machineCores, mergeSent, checkResult, medians, log, fmt, options });
+    results.cluster = await cluster(ctx);
+    if (results.cluster) clusterLog(results.cluster, { log, fmt });
+  }
   results.seconds = (Date.now() - started) / 1000;
   results.parameters = P;
   results.options = options;
   results.date = new Date().toISOString();
   results.machine = { node: process.version, cores: availableParallelism(), cpu: cpus()[0]?.model, loadavg: loadavg() };
-  const verdict = printTable(results, { serverKinds, labels: SERVERS, params: P, extra: [directoryScaleRows] });
+  const verdict = printTable(results, {
+    serverKinds,
+    labels: SERVERS,
+    params: P,
+    extra: [directoryScaleRows, clusterRows],
+  });
   if (profileDir) log(`CPU profiles: ${profileDir}`);
   if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench finished in ${fmt(results.seconds, 1)} s (load ${loadText()})`);

@@ -18,6 +18,16 @@ function bucketValue(bucket) {
   return (bucket - (bits - 10) * 1024) * 2 ** (bits - 10);
 }
 
+/**
+ * The latency figures of a round: the generators' histograms (`drains[i].hist`) merged; p50,
+ * p99 and max in ms, and how many deliveries were timed.
+ */
+export function latencyFigures(drains) {
+  const hist = new Histogram();
+  for (const d of drains) hist.add(d.hist);
+  return { timed: hist.n, p50: hist.quantile(0.5) / 1000, p99: hist.quantile(0.99) / 1000, max: hist.max / 1000 };
+}
+
 export class Histogram {
   constructor() {
     this.counts = new Float64Array(SIZE);

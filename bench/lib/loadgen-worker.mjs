@@ -17,6 +17,15 @@
  *
  * Message text (30 bytes): `SSSS-QQQQQQQQQQ-TTTTTTTTTTTT~~` — sender index, sequence
  * number, send time in µs since the run's epoch (see clock.mjs).
+ *
+ * A cluster (several nodes of one server, or of one Socket.IO app): `connect` is given one
+ * port per node, and client i connects to node i mod n. Each client then also keeps a digest
+ * of the order in which it got every message (all senders together), so the orchestrator can
+ * tell whether every receiver saw one order; only messages crossing nodes (sender and
+ * receiver on different ones) are timed. A sender's window slot is freed when its message
+ * has reached its partners, the clients next to it (one on each other node), rather than
+ * when its own copy comes back: a server whose own node answers at once while the others
+ * fall behind (Socket.IO's redis adapter) is held to the pace of its slowest node, as c2 is.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -107,6 +116,12 @@ const g = {
   /** Template of a sent frame, and where its text starts. */
   template: Buffer.alloc(0),
   textAt: 0,
+  /** A cluster: each client keeps the digest of its order of messages (see Conn.onMessage). */
+  orderDigest: false,
+  /** A cluster: the node of each sender (by sender index); empty when there is one node. */
+  senderNodes: new Int32Array(0),
+  /** A cluster: the senders of this process by sender index (their partners free their slots). */
+  senderConns: [],
 };
 
 /** @type {Conn[]} */
@@ -190,8 +205,18 @@ const JOINED = 2;
 const CLOSED = 3;
 
 class Conn {
-  constructor(index, port, localAddress, onJoined) {
+  constructor(index, port, localAddress, onJoined, node = 0) {
     this.index = index;
+    /** The node it is connected to (0 with one node). */
+    this.node = node;
+    /** FNV-1a-like digest of the order of every message it got (cluster only). */
+    this.digest = 0x811c9dc5;
+    /** A cluster: the sender whose messages free a window slot when they reach this client… */
+    this.acksFor = -1;
+    /** …as its partner number ackSlot. */
+    this.ackSlot = 0;
+    /** A cluster sender: messages each of its partners has got. */
+    this.acks = null;
     this.name = clientName(index);
     this.state = HANDSHAKE;
     this.onJoined = onJoined;
@@ -265,6 +290,10 @@ class Conn {
     }
     if (this.sender >= 0 && g.sending && g.window > 0 && this.inflight < g.window) {
       this.sendMessages(g.window - this.inflight);
+    }
+    if (this.acksFor >= 0 && g.sending && g.window > 0) {
+      const sender = g.senderConns[this.acksFor];
+      if (sender.inflight < g.window) sender.sendMessages(g.window - sender.inflight);
     }
   }
 
@@ -473,11 +502,21 @@ class Conn {
       g.gapFrames += seq - expected;
       next[sender] = seq + 1;
     } else g.backwards++;
-    if (g.recordFrom >= 0) {
+    if (g.orderDigest) this.digest = Math.imul(this.digest ^ (sender * 1_000_003 + seq), 0x01000193) >>> 0;
+    if (g.recordFrom >= 0 && (g.senderNodes.length === 0 || g.senderNodes[sender] !== this.node)) {
       const sentAt = readDigits(buf, t + 16, 12);
       if (sentAt >= g.recordFrom) g.hist.record(g.readNow - sentAt);
     }
-    if (sender === this.sender) this.inflight--;
+    if (g.senderConns.length === 0) {
+      if (sender === this.sender) this.inflight--;
+    } else if (sender === this.acksFor) {
+      // In flight: sent, and not yet at every partner.
+      const s = g.senderConns[sender];
+      s.acks[this.ackSlot]++;
+      let least = s.acks[0];
+      for (let i = 1; i < s.acks.length; i++) if (s.acks[i] < least) least = s.acks[i];
+      s.inflight = s.seq - least;
+    }
   }
 
   onText(text) {
@@ -546,9 +585,16 @@ function setup({ kind, nSenders, epochUs }) {
  * Opens clients [first, first + count), at most `concurrency` handshakes at a time, and
  * resolves when all have joined (or failed). `senderOf` maps client index → sender index;
  * client i's socket is opened from `sources[i % sources.length]` (none: the kernel's choice).
+ * `port` is one port, or one per node of a cluster: client i connects to `port[i % n]`.
  */
 function connect({ kind, port, first, count, concurrency, nSenders, epochUs, senderOf, sources = [], deadlineMs = 0 }) {
   setup({ kind, nSenders, epochUs });
+  const ports = Array.isArray(port) ? port : [port];
+  g.orderDigest = ports.length > 1;
+  g.senderNodes = new Int32Array(ports.length > 1 ? nSenders : 0);
+  for (const [index, sender] of Object.entries(senderOf ?? {})) {
+    if (ports.length > 1) g.senderNodes[sender] = Number(index) % ports.length;
+  }
   const t0 = nowUs();
   let started = 0;
   let done = 0;
@@ -563,6 +609,7 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
       settled = true;
       clearTimeout(deadline);
       const joined = conns.reduce((n, c) => n + (c.state === JOINED ? 1 : 0), 0);
+      if (ports.length > 1) pairSenders(first, count, ports.length);
       resolve({ t0, t1: nowUs(), joined, failed, pending: count - joined - failed, timedOut, errors });
     };
     // Past the deadline no more clients are started, and those joined so far are reported.
@@ -570,16 +617,23 @@ function connect({ kind, port, first, count, concurrency, nSenders, epochUs, sen
     const launch = () => {
       const index = first + started++;
       const source = sources.length > 0 ? sources[index % sources.length] : undefined;
-      const conn = new Conn(index, port, source, (c, error) => {
-        done++;
-        if (error !== null) {
-          failed++;
-          if (errors.length < 5) errors.push(`${c.name}: ${error}`);
-        }
-        if (settled) return;
-        if (started < count) launch();
-        else if (done === count) settle(false);
-      });
+      const node = index % ports.length;
+      const conn = new Conn(
+        index,
+        ports[node],
+        source,
+        (c, error) => {
+          done++;
+          if (error !== null) {
+            failed++;
+            if (errors.length < 5) errors.push(`${c.name}: ${error}`);
+          }
+          if (settled) return;
+          if (started < count) launch();
+          else if (done === count) settle(false);
+        },
+        node,
+      );
       const sender = senderOf?.[index];
       if (sender !== undefined) {
         conn.sender = sender;
@@ -674,7 +728,37 @@ async function drain({ expected, timeoutMs }) {
     delivered: g.delivered,
     other: g.other,
     hist: g.hist.toJSON(),
+    orders: g.orderDigest ? orders() : null,
   };
+}
+
+/**
+ * A cluster of `nodes` nodes: each sender's partners, the nodes - 1 clients after it (before
+ * it, near the end of this process's clients), one on each other node (client i is on node
+ * i mod n). Every client connected before any message, so a partner gets every message.
+ */
+function pairSenders(first, count, nodes) {
+  g.senderConns = [];
+  for (const conn of senders) {
+    g.senderConns[conn.sender] = conn;
+    conn.acks = new Float64Array(nodes - 1);
+    const step = conn.index + nodes - 1 < first + count ? 1 : -1;
+    for (let k = 1; k < nodes; k++) {
+      const partner = conns[conn.index + k * step - first];
+      if (partner === undefined || partner.sender >= 0 || partner.acksFor >= 0) {
+        throw new Error(`no partner on every other node for sender ${conn.sender}`);
+      }
+      partner.acksFor = conn.sender;
+      partner.ackSlot = k - 1;
+    }
+  }
+}
+
+/** A cluster: how many receivers saw each order of messages (digest → receivers). */
+function orders() {
+  const out = {};
+  for (const conn of conns) if (conn.state === JOINED) out[conn.digest] = (out[conn.digest] ?? 0) + 1;
+  return out;
 }
 
 function status() {

@@ -7,32 +7,17 @@
  * The binary is `C2_BENCH_NATS`, or `nats-server` found in /usr/sbin, /usr/local/bin,
  * /usr/bin or on the PATH.
  */
-import { accessSync, constants } from 'node:fs';
 import net from 'node:net';
-import { delimiter, join } from 'node:path';
 import { nowUs, sleep } from './clock.mjs';
-import { External } from './procs.mjs';
+import { External, findExecutable } from './procs.mjs';
 
 /** The nats-server binary, or null when there is none. */
 export function findNatsServer() {
-  const candidates = process.env.C2_BENCH_NATS
-    ? [process.env.C2_BENCH_NATS]
-    : ['/usr/sbin', '/usr/local/bin', '/usr/bin', ...(process.env.PATH ?? '').split(delimiter)]
-        .filter(Boolean)
-        .map((dir) => join(dir, 'nats-server'));
-  for (const file of candidates) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not there
-    }
-  }
-  return null;
+  return findExecutable('C2_BENCH_NATS', 'nats-server', ['/usr/sbin', '/usr/local/bin', '/usr/bin']);
 }
 
 /** A TCP port nobody listens on right now (the server is started on it just after). */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', reject);

@@ -6,7 +6,8 @@
  * more than the usual soft limit of 1,024.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 /** `sh -c` script: raise the soft limit of open files to the hard limit, then exec "$0" "$@". */
 const RAISE_NOFILE = 'ulimit -S -n "$(ulimit -H -n)" 2>/dev/null; exec "$0" "$@"';
@@ -202,6 +203,25 @@ export class External {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * An executable the bench starts (nats-server, redis-server): the path in the environment
+ * variable `envVar` when set, else `name` found in `dirs` or on the PATH; null when none.
+ */
+export function findExecutable(envVar, name, dirs) {
+  const candidates = process.env[envVar]
+    ? [process.env[envVar]]
+    : [...dirs, ...(process.env.PATH ?? '').split(delimiter)].filter(Boolean).map((dir) => join(dir, name));
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not there
+    }
+  }
+  return null;
 }
 
 /** Kills every child still running (also done on exit and on signals). */

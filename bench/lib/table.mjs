@@ -186,6 +186,7 @@ export function printTable(results, { serverKinds, params, extra = [] }) {
     const added = extraRows(results, params);
     rows.push(...added.rows);
     verdict.targets.push(...added.targets);
+    if (added.correctness === false) verdict.correctness = false;
   }
 
   const header = [

@@ -9,14 +9,19 @@
  * `announceLimit` comes from the scenario (the connections scenario measures joins with
  * their notices on).
  *
+ * `cluster` (a Redis URL, from the cluster scenario) makes it one node of a cluster (`--cluster`);
+ * every node gets the same id, name and max users.
+ *
  * C2_BENCH_DIST=<dir> benchmarks another build (a dist/ directory) instead: for trying a
- * change of the server against the same bench before making it.
+ * change of the server against the same bench before making it; the bench's `c2base` server
+ * names its build in its arguments (`dist`, from C2_BENCH_BASE), for an A/B in one run.
  */
+import { childArgs } from '../lib/child.mjs';
 import { distUrl, runServer } from './common.mjs';
 
-const { startChatServer } = await import(`${distUrl()}/server/chat-server.js`);
+const { startChatServer } = await import(`${distUrl(childArgs().dist)}/server/chat-server.js`);
 
-await runServer(async ({ maxUsers = 20_000, announceLimit, options = {} }) => {
+await runServer(async ({ maxUsers = 20_000, announceLimit, cluster, options = {} }) => {
   const { limits = {}, ...rest } = options;
   const server = await startChatServer({
     host: '127.0.0.1',
@@ -26,6 +31,7 @@ await runServer(async ({ maxUsers = 20_000, announceLimit, options = {} }) => {
     maxUsers,
     // A scenario that measures join notices says so (announceLimit ≥ its users); else the default.
     ...(announceLimit === undefined ? {} : { announceLimit }),
+    ...(cluster === undefined ? {} : { cluster }),
     ...rest,
     limits: { floodRatePerSecond: 1e9, floodBurst: 1e9, ...limits },
   });

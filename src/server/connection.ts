@@ -56,9 +56,12 @@ export class Connection {
   readonly localId = nextLocalId++;
   /**
    * Frames held while a request of this connection waits on the cluster (contract §4
-   * ordering: they are handled, in order, once it is answered); null when none waits.
+   * ordering: they are handled, in order, once it is answered), and refusals to write in
+   * their turn; null when none waits.
    */
-  waiting: string[] | null = null;
+  waiting: (string | (() => void))[] | null = null;
+  /** This connection's MSGs on their way to the cluster (their copies not yet written). */
+  pipelined = 0;
   /** The flood bucket: MSG and UPDATE (commands that broadcast). */
   readonly bucket: TokenBucket;
   private isOperator = false;

@@ -33,6 +33,12 @@ export type NameClaim = { ok: true; username: string; key: string } | Refusal;
 
 /** Requests a connection may have waiting behind one that waits on the cluster (contract §4 ordering). */
 const MAX_WAITING_FRAMES = 256;
+/**
+ * MSGs of one connection on their way to the cluster at once. They need not wait for each
+ * other: the engine appends them in the order they were sent, so their copies (the
+ * responses) come back in that order; anything else the connection sends waits for them.
+ */
+const MAX_PIPELINED_MSGS = 64;
 
 /**
  * The chat itself, independent of HTTP: connections, the room, the dispatcher and the
@@ -126,31 +132,90 @@ export class ChatHub implements EngineHost {
    */
   dispatch(conn: Connection, data: string): void {
     if (conn.waiting !== null) {
-      // An earlier request of this connection waits on the cluster: this one is handled after it.
-      if (conn.waiting.length >= MAX_WAITING_FRAMES) {
-        conn.state = 'closed';
-        conn.ws.close(CloseCode.policy, 'too many requests waiting');
-        return;
-      }
-      conn.waiting.push(data);
+      this.hold(conn, data);
       return;
     }
     const parsed = parseFrame(data);
+    const command = parsed.ok ? COMMANDS.get(parsed.frame.type) : undefined;
+    // Behind this connection's MSGs still on their way to the cluster, only another MSG goes
+    // on at once (its response, its copy, comes after theirs); anything else waits for them.
+    if (conn.pipelined > 0 && (command !== msgCommand || conn.pipelined >= MAX_PIPELINED_MSGS)) {
+      conn.waiting = [data];
+      return;
+    }
     if (!parsed.ok) return this.error(conn, 'malformed', parsed.reason);
     const { type, content } = parsed.frame;
-    const command = COMMANDS.get(type);
     if (!command) return this.error(conn, 'unknown_type', `unknown message type "${type}"`);
     // Every request but MSG answers after the messages before it are committed and sent
     // (server_info's lastSeq and history then count them; see settle).
     if (command !== msgCommand) this.settle();
     const args = splitArgs(content, command.arity);
     const refusal = checkRow(command, conn, args.length, this.options.limits);
-    if (refusal) return this.refuse(conn, refusal);
+    if (refusal) return this.answerInTurn(conn, () => this.refuse(conn, refusal));
     const outcome = command.handle(this, conn, args);
-    if (outcome instanceof Promise) return this.wait(conn, outcome, command.rateLimited);
+    if (outcome instanceof Promise) {
+      if (command === msgCommand) return this.pipeline(conn, outcome);
+      return this.wait(conn, outcome, command.rateLimited);
+    }
     if (outcome === undefined) return;
     if (command.rateLimited) conn.bucket.refund();
-    this.refuse(conn, outcome);
+    this.answerInTurn(conn, () => this.refuse(conn, outcome));
+  }
+
+  /** A frame held behind a request that waits on the cluster. */
+  private hold(conn: Connection, data: string): void {
+    const waiting = conn.waiting as (string | (() => void))[];
+    if (waiting.length >= MAX_WAITING_FRAMES) {
+      conn.state = 'closed';
+      conn.ws.close(CloseCode.policy, 'too many requests waiting');
+      return;
+    }
+    waiting.push(data);
+  }
+
+  /**
+   * A refusal of a MSG sent while earlier MSGs of the connection are on their way to the
+   * cluster: written after their responses (contract §4), so it waits with the held frames.
+   */
+  private answerInTurn(conn: Connection, answer: () => void): void {
+    if (conn.pipelined === 0) return answer();
+    conn.waiting = [answer];
+  }
+
+  /**
+   * A MSG on its way to the cluster: the connection's next MSG may follow at once (up to
+   * MAX_PIPELINED_MSGS); its other requests wait until every one of them is answered.
+   */
+  private pipeline(conn: Connection, pending: Promise<Refusal | undefined>): void {
+    conn.pipelined++;
+    const done = (outcome: Refusal | undefined): void => {
+      conn.pipelined--;
+      if (outcome !== undefined && conn.open) {
+        conn.bucket.refund();
+        this.refuse(conn, outcome);
+      }
+      if (conn.pipelined === 0) this.release(conn);
+    };
+    pending.then(done, (err: unknown) => {
+      this.log.error({ err }, 'request failed');
+      done({ ok: false, code: 'unavailable', text: 'the server could not complete this request: try again' });
+    });
+  }
+
+  /** Handles, in order, what was held while requests of the connection waited on the cluster. */
+  private release(conn: Connection): void {
+    const held = conn.waiting ?? [];
+    conn.waiting = null;
+    for (let i = 0; i < held.length; i++) {
+      if (!conn.open) return;
+      if (conn.waiting !== null) {
+        (conn.waiting as (string | (() => void))[]).push(...held.slice(i));
+        return;
+      }
+      const next = held[i] as string | (() => void);
+      if (typeof next === 'function') next();
+      else this.dispatch(conn, next);
+    }
   }
 
   /**
@@ -164,16 +229,7 @@ export class ChatHub implements EngineHost {
         if (rateLimited) conn.bucket.refund();
         this.refuse(conn, outcome);
       }
-      const held = conn.waiting ?? [];
-      conn.waiting = null;
-      for (let i = 0; i < held.length; i++) {
-        if (!conn.open) return;
-        if (conn.waiting !== null) {
-          (conn.waiting as string[]).push(...held.slice(i));
-          return;
-        }
-        this.dispatch(conn, held[i] as string);
-      }
+      this.release(conn);
     };
     pending.then(done, (err: unknown) => {
       this.log.error({ err }, 'request failed');
@@ -306,6 +362,7 @@ export class ChatHub implements EngineHost {
     this.usersChanged();
     // Queued before the ACKNOWLEDGE, so the joiner is placed after its own announcement.
     if (this.announces()) this.joins.add(encodeTextFrame(formatServerMessage({ type: 'CONNECT', username })), conn);
+    else this.joins.skip(conn);
     this.engine.joined(conn);
     this.acknowledge(conn, this.options.name);
     this.log.info({ user: username, remote: conn.remoteAddress }, 'user connected');

@@ -48,6 +48,14 @@ export class JoinBatch {
     }
   }
 
+  /**
+   * `joiner` joined unannounced (above the announce limit): like an announced joiner, it gets
+   * only what is queued after now, not the joins before its own.
+   */
+  skip(joiner: Connection): void {
+    if (this.bytes > 0) this.starts.set(joiner, this.bytes);
+  }
+
   /** Whether `conn` has announcements waiting in this batch. */
   pendingFor(conn: Connection): boolean {
     return this.bytes > 0 && this.bytes > (this.starts.get(conn) ?? 0);

@@ -109,6 +109,28 @@ describe('a server on three nodes', () => {
     for (const u of users) await u.quiet();
   }, 30_000);
 
+  it("a burst of MSGs goes to Redis at once, yet every response comes in its request's turn", async () => {
+    // 20 MSGs may pass the flood bucket; the 10 after them are refused while the first are
+    // still on their way to Redis, and those refusals, the QUERY's answer and the unknown
+    // frame's error must all come after the 20 copies (contract §4).
+    const { urls } = await nodes(2, { limits: { floodBurst: 20, floodRatePerSecond: 0.01 } });
+    const alice = await join(urls[0] as string, 'alice');
+    const bob = await join(urls[1] as string, 'bob');
+    expect(await alice.next()).toBe('c2/CONNECT bob');
+    for (let k = 0; k < 30; k++) alice.send(`c2/MSG burst ${k}`);
+    alice.send('c2/QUERY active_users');
+    alice.send('c2/NOPE');
+    const copies = Array.from({ length: 20 }, (_, k) => `c2/MSG alice; burst ${k}`);
+    const got = await alice.take(32, 10_000);
+    expect(got.slice(0, 20)).toEqual(copies);
+    for (const f of got.slice(20, 30)) expect(f).toMatch(/^c2\/ERROR \[flood\] /);
+    expect(got[30]).toBe('c2/ACKNOWLEDGE ["alice","bob"]');
+    expect(got[31]).toMatch(/^c2\/ERROR \[unknown_type\] /);
+    expect(await bob.take(20, 10_000)).toEqual(copies);
+    await alice.quiet();
+    await bob.quiet();
+  }, 30_000);
+
   it('the same name CONNECTed on three nodes at once: exactly one wins', async () => {
     const { urls } = await nodes(3);
     for (let round = 0; round < 5; round++) {

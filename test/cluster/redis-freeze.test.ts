@@ -100,6 +100,24 @@ describe('Redis stops answering while a message is in flight', () => {
     expect(await historyTexts(bob)).toEqual(['one', 'after']);
   }, 40_000);
 
+  it('frozen with three MSGs of one sender on their way: each is refused in its turn, none is stored', async () => {
+    const [alice, bob] = await twoNodes(redis.url);
+    redis.signal('SIGSTOP');
+    // Sent at once (a connection's MSGs go to Redis without waiting for each other).
+    alice.send('c2/MSG first');
+    alice.send('c2/MSG second');
+    alice.send('c2/MSG third');
+    alice.send('c2/QUERY active_users'); // waits for the three
+    setTimeout(() => redis.signal('SIGCONT'), 5_000);
+    const answers = await alice.take(4, 20_000);
+    for (const a of answers.slice(0, 3)) expect(a).toMatch(/^c2\/ERROR \[unavailable\] .*it was not sent$/);
+    expect(answers[3]).toBe('c2/ACKNOWLEDGE ["alice","bob"]');
+    alice.send('c2/MSG after');
+    expect(await alice.next(10_000)).toBe('c2/MSG alice; after');
+    expect(await bob.next(10_000)).toBe('c2/MSG alice; after');
+    expect(await historyTexts(bob)).toEqual(['one', 'after']);
+  }, 40_000);
+
   it('its answer lost on the way back: stored, so the sender gets its copy (no error) and everyone once', async () => {
     const link = await relay(redis.port);
     try {
@@ -115,6 +133,22 @@ describe('Redis stops answering while a message is in flight', () => {
       expect(await alice.next(10_000)).toBe('c2/MSG alice; next');
       expect(await bob.next(10_000)).toBe('c2/MSG alice; next');
       expect(await historyTexts(bob)).toEqual(['one', 'answer lost', 'next']);
+    } finally {
+      link.close();
+    }
+  }, 40_000);
+
+  it('the answers of three MSGs of one sender lost: all stored, so the sender gets the three copies in order', async () => {
+    const link = await relay(redis.port);
+    try {
+      const [alice, bob] = await twoNodes(link.url);
+      link.mute();
+      for (const text of ['a', 'b', 'c']) alice.send(`c2/MSG ${text}`);
+      setTimeout(() => link.unmute(), 6_000);
+      const copies = ['c2/MSG alice; a', 'c2/MSG alice; b', 'c2/MSG alice; c'];
+      expect(await alice.take(3, 20_000)).toEqual(copies);
+      expect(await bob.take(3, 20_000)).toEqual(copies);
+      expect(await historyTexts(bob)).toEqual(['one', 'a', 'b', 'c']);
     } finally {
       link.close();
     }

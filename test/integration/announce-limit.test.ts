@@ -25,6 +25,21 @@ describe('announce limit', () => {
     await a.quiet();
   });
 
+  it('a user joining past the limit gets no announcement of a join before its own', async () => {
+    // bob (the 2nd: announced) and carol (the 3rd: not) join in one turn, while bob's
+    // announcement waits in the join batch: carol's first frame must be her ACKNOWLEDGE.
+    chat = await withChatServer({ announceLimit: 2 });
+    const a = await chat.connect('alice');
+    const b = await chat.open();
+    const c = await chat.open();
+    b.send('c2/CONNECT bob');
+    c.send('c2/CONNECT carol');
+    expect(await b.next()).toBe('c2/ACKNOWLEDGE Test');
+    expect(await c.next()).toBe('c2/ACKNOWLEDGE Test');
+    expect(await a.next()).toBe('c2/CONNECT bob');
+    await c.quiet();
+  });
+
   it('bans are announced above the limit', async () => {
     chat = await withChatServer({ announceLimit: 0, opPassword: 'pw' });
     const a = await chat.connect('alice');

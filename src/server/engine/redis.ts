@@ -285,6 +285,9 @@ export interface RedisEngineOptions {
 
 /** A MSG waiting for its copy to be read back from the stream and written to its sender. */
 interface Waiter {
+  /** This node's number for the append (its stream entry's `c`). */
+  ticket: number;
+  sender: Connection;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -359,7 +362,13 @@ export class RedisEngine implements RoomEngine {
   private readonly reader: Redis;
   private readonly ring: MessageRing;
   private lastId = '0-0';
+  /** MSGs whose copies have not come back yet, by ticket. */
   private readonly waiters = new Map<number, Waiter>();
+  /** The same, by sender (its local id), in the order they were appended. */
+  private readonly queues = new Map<number, Waiter[]>();
+  private nextTicket = 1;
+  /** Senders (by local id) with a MSG whose fate is being found out: settled when all are known. */
+  private readonly doubts = new Map<number, Promise<unknown>>();
   /** Requests waiting until the stream has been read up to an entry of theirs. */
   private readers: { id: string; resolve: () => void }[] = [];
   /** This node's connections that hold a seat, by their local id (ban notices name them). */
@@ -548,6 +557,7 @@ export class RedisEngine implements RoomEngine {
     this.seated.clear();
     for (const w of this.waiters.values()) w.reject(new Error('the cluster store lost its data'));
     this.waiters.clear();
+    this.queues.clear();
     this.host.evicted(gone);
     await this.takePosition();
     await this.renewLease(true);
@@ -605,14 +615,17 @@ export class RedisEngine implements RoomEngine {
           const message: StoredMessage = { seq, username: f.u ?? '', text: f.x ?? '', time: Number(f.time) };
           this.lastSeq = seq;
           this.ring.push(message);
-          batch.push({ message });
           if (mine) {
             const waiter = this.waiters.get(Number(f.c));
             if (waiter) {
-              this.waiters.delete(Number(f.c));
+              // Its sender's earlier MSGs still waiting were not stored (Redis appends one
+              // node's requests in order): their errors go out before this copy (contract §4).
+              this.failEarlier(waiter, flush);
+              this.forget(waiter);
               done.push(waiter);
             }
           }
+          batch.push({ message });
           break;
         }
         case 'c': {
@@ -664,6 +677,35 @@ export class RedisEngine implements RoomEngine {
         else this.readers.push(r);
       }
     }
+  }
+
+  /**
+   * The MSGs of `waiter`'s sender appended before it and still waiting: they failed, and
+   * their failure (an error reply on the other connection) may not have been read yet. Each
+   * is refused now, after what `flush` writes (the batch so far), and its error, when it
+   * comes, is not told again.
+   */
+  private failEarlier(waiter: Waiter, flush: () => void): void {
+    const queue = this.queues.get(waiter.sender.localId);
+    if (queue === undefined || queue[0] === waiter) return;
+    flush();
+    while (queue.length > 0 && queue[0] !== waiter) {
+      const failed = queue[0] as Waiter;
+      this.forget(failed);
+      this.host.unstored(failed.sender);
+      failed.resolve();
+    }
+  }
+
+  /** `waiter` is answered: no longer waited for. */
+  private forget(waiter: Waiter): void {
+    if (!this.waiters.delete(waiter.ticket)) return;
+    const id = waiter.sender.localId;
+    const queue = this.queues.get(id);
+    if (queue === undefined) return;
+    const at = queue.indexOf(waiter);
+    if (at >= 0) queue.splice(at, 1);
+    if (queue.length === 0) this.queues.delete(id);
   }
 
   /** Resolves once this node has applied the stream up to entry `id`. */
@@ -784,11 +826,25 @@ export class RedisEngine implements RoomEngine {
   // ---- the sequence ----------------------------------------------------------------------
 
   append(username: string, text: string, sender: Connection | null): Promise<void> {
+    // Behind a MSG of the same sender whose fate is being found out: sent once it is known
+    // (its answer first, and it cannot be stored after this one).
+    const doubt = sender ? this.doubts.get(sender.localId) : undefined;
+    if (doubt && sender) {
+      return doubt.then(() =>
+        sender.open ? this.append(username, text, sender) : Promise.reject(new Error('the sender has gone')),
+      );
+    }
     const k = this.keys;
-    const id = sender?.localId ?? 0;
+    const ticket = sender ? this.nextTicket++ : 0;
     const sentAt = Date.now();
     return new Promise<void>((resolve, reject) => {
-      if (sender) this.waiters.set(id, { resolve, reject });
+      const waiter: Waiter | undefined = sender ? { ticket, sender, resolve, reject } : undefined;
+      if (waiter) {
+        this.waiters.set(ticket, waiter);
+        const queue = this.queues.get(waiter.sender.localId);
+        if (queue) queue.push(waiter);
+        else this.queues.set(waiter.sender.localId, [waiter]);
+      }
       this.cmd
         .append(
           k.meta,
@@ -798,26 +854,28 @@ export class RedisEngine implements RoomEngine {
           text,
           Date.now(),
           this.nodeId,
-          id,
+          ticket,
           this.options.historySize,
           STREAM_MAX,
           this.deadline(),
         )
         .then(
           () => {
-            if (!sender) return resolve();
+            if (!waiter) return resolve();
             // Stored: its copy comes back through the stream. Should it never (the reader
             // cut off far behind), the connection is not held for ever.
             setTimeout(() => {
-              if (this.waiters.get(id)?.resolve !== resolve) return;
-              this.waiters.delete(id);
+              if (!this.waiters.has(ticket)) return;
+              this.forget(waiter);
               resolve();
             }, 10_000).unref();
           },
           (err: Error) => {
-            if (sender && !surelyUndone(err)) return void this.findOut(id, sentAt + DEADLINE_MS);
-            if (sender) this.waiters.delete(id);
+            // Refused already (failEarlier) when a later MSG of its sender came back first.
+            if (waiter && !this.waiters.has(ticket)) return resolve();
+            if (waiter && !surelyUndone(err)) return this.findOut(waiter, sentAt + DEADLINE_MS);
             this.log.warn({ err: err.message }, 'could not append a message to the cluster');
+            if (waiter) this.forget(waiter);
             reject(err);
           },
         );
@@ -829,14 +887,22 @@ export class RedisEngine implements RoomEngine {
    * deadline has passed (it can no longer be stored), the stream is read to its end: stored, its
    * copy came back through it (and was the sender's answer); else it was not, and the sender
    * gets [unavailable]. Only when Redis stays away does the answer say the outcome is unknown.
+   * The sender's next MSGs wait until then (see append).
    */
-  private async findOut(id: number, deadline: number): Promise<void> {
-    const waiter = this.waiters.get(id);
+  private findOut(waiter: Waiter, deadline: number): void {
+    const id = waiter.sender.localId;
+    const known = Promise.all([this.doubts.get(id), this.settleDoubt(waiter, deadline)]).then(() => {
+      if (this.doubts.get(id) === known) this.doubts.delete(id);
+    });
+    this.doubts.set(id, known);
+  }
+
+  private async settleDoubt(waiter: Waiter, deadline: number): Promise<void> {
     this.log.warn('the cluster store did not answer a message: finding out whether it was stored');
     await sleep(deadline + CLOCK_MARGIN_MS - Date.now());
     const giveUp = Date.now() + DOUBT_MS;
     let known = false;
-    while (!this.closed && this.waiters.get(id) === waiter && Date.now() < giveUp) {
+    while (!this.closed && this.waiters.has(waiter.ticket) && Date.now() < giveUp) {
       try {
         const last = (await this.cmd.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)) as [string, string[]][];
         const read = this.untilRead(last[0]?.[0] ?? '0-0').then(() => true);
@@ -846,8 +912,8 @@ export class RedisEngine implements RoomEngine {
         await sleep(250);
       }
     }
-    if (waiter === undefined || this.waiters.get(id) !== waiter) return; // stored: answered by its copy
-    this.waiters.delete(id);
+    if (!this.waiters.has(waiter.ticket)) return; // stored: answered by its copy
+    this.forget(waiter);
     waiter.reject(known ? new Error('not stored') : new OutcomeUnknown('the cluster store did not answer'));
   }
 

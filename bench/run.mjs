@@ -24,6 +24,9 @@
  * --set scenario.parameter=value (experiments only, e.g. --set fanout.window=64),
  * --c2 option=value (an option of the c2 server under test, e.g. --c2 maxPerIp=0 or
  * --c2 limits.slowConsumerBytes=1048576; a CLI flag's name works too: --c2 max-per-ip=0).
+ * C2_BENCH_BASE=<dist dir> adds the server `c2base` (`--servers c2,c2base,ws`): that build of
+ * c2, measured in the same alternating rounds, for an A/B of a change (its figures are in
+ * the round lines and --json, not the table).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -162,10 +165,13 @@ for (const assignment of options.set) {
 }
 
 const SERVERS = {
-  c2: { label: 'c2', script: 'servers/c2.mjs' },
+  c2: { label: 'c2', script: 'servers/c2.mjs', speaks: 'c2' },
   ws: { label: 'naive ws', script: 'servers/ws-naive.mjs' },
   sio: { label: 'Socket.IO', script: 'servers/socketio.mjs' },
   nats: { label: 'NATS' },
+  ...(process.env.C2_BENCH_BASE
+    ? { c2base: { label: 'c2 base', script: 'servers/c2.mjs', speaks: 'c2', dist: process.env.C2_BENCH_BASE } }
+    : {}),
 };
 const natsBinary = findNatsServer();
 if (options.servers?.includes('nats') && natsBinary === null) {
@@ -270,7 +276,8 @@ function execArgvFor(kind) {
 async function startServer(kind, args = {}, readyMs = 60_000) {
   if (kind === 'nats') return startNatsServer(natsBinary);
   const script = kind in SERVERS ? SERVERS[kind].script : `servers/${kind}.mjs`;
-  const given = kind === 'c2' ? { ...args, options: options.c2 } : args;
+  const dist = SERVERS[kind]?.dist;
+  const given = SERVERS[kind]?.speaks === 'c2' ? { ...args, options: options.c2, dist } : args;
   const child = new Child(`${kind} server`, join(here, script), given, execArgvFor(kind));
   const ready = await child.waitFor('ready', readyMs);
   child.port = ready.port;
@@ -332,7 +339,18 @@ async function connectClients(workers, kind, port, clients, nSenders, epochUs, c
       const count = Math.max(0, Math.min(per, clients - first));
       return w.call(
         'connect',
-        { kind, port, first, count, concurrency: perWorker, nSenders, epochUs, senderOf, sources, deadlineMs },
+        {
+          kind: SERVERS[kind]?.speaks ?? kind,
+          port,
+          first,
+          count,
+          concurrency: perWorker,
+          nSenders,
+          epochUs,
+          senderOf,
+          sources,
+          deadlineMs,
+        },
         deadlineMs > 0 ? deadlineMs + 30_000 : Math.max(60_000, clients * 20),
       );
     }),

@@ -10,11 +10,13 @@
  * their notices on).
  *
  * C2_BENCH_DIST=<dir> benchmarks another build (a dist/ directory) instead: for trying a
- * change of the server against the same bench before making it.
+ * change of the server against the same bench before making it; the bench's `c2base` server
+ * names its build in its arguments (`dist`, from C2_BENCH_BASE), for an A/B in one run.
  */
+import { childArgs } from '../lib/child.mjs';
 import { distUrl, runServer } from './common.mjs';
 
-const { startChatServer } = await import(`${distUrl()}/server/chat-server.js`);
+const { startChatServer } = await import(`${distUrl(childArgs().dist)}/server/chat-server.js`);
 
 await runServer(async ({ maxUsers = 20_000, announceLimit, options = {} }) => {
   const { limits = {}, ...rest } = options;

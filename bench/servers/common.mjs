@@ -29,10 +29,8 @@ export async function runServer(start) {
 
 /**
  * The URL of the build under test: the project's dist/, or the directory named by
- * C2_BENCH_DIST (to try a change of the server against the same bench before making it).
+ * C2_BENCH_DIST (to try a change of the server against the same bench before making it), or `dir`.
  */
-export function distUrl() {
-  return process.env.C2_BENCH_DIST
-    ? pathToFileURL(resolve(process.env.C2_BENCH_DIST)).href
-    : new URL('../../dist', import.meta.url).href;
+export function distUrl(dir = process.env.C2_BENCH_DIST) {
+  return dir ? pathToFileURL(resolve(dir)).href : new URL('../../dist', import.meta.url).href;
 }

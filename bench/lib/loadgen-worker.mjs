@@ -378,6 +378,10 @@ class Conn {
     if (opcode === 0x1) {
       if (this.state === JOINED && end - start >= g.textOffset + TEXT_LENGTH && this.isMessage(buf, start)) {
         this.onMessage(buf, start + g.textOffset);
+      } else if (this.state === JOINED && g.kind !== 'sio') {
+        // Another text frame once joined (a c2 join announcement: 50 million in a 10,000-user
+        // CONNECT) is only counted, as onText would: not decoded.
+        g.other++;
       } else {
         this.onText(buf.toString('utf8', start, end));
       }

@@ -295,14 +295,16 @@ export class ChatHub implements EngineHost {
     if (slow) this.dropSlow(slow);
   }
 
-  /** Writes the queued join announcements: one write per member for the whole batch. */
-  private writeJoins(): void {
+  /** Writes the queued join announcements: one write per member for the whole batch. Returns the writes. */
+  private writeJoins(): number {
     const batch = this.joins.take();
-    if (!batch) return;
+    if (!batch) return 0;
     let slow: Connection[] | null = null;
+    let writes = 0;
     for (const member of this.room) {
       const part = batch.partFor(member);
       if (part === null) continue;
+      writes++;
       this.stats.messagesOut += batch.count;
       if (member.write(part)) continue;
       if (slow === null) slow = [];
@@ -310,6 +312,7 @@ export class ChatHub implements EngineHost {
     }
     this.stats.broadcasts += batch.count;
     if (slow) this.dropSlow(slow);
+    return writes;
   }
 
   // ---- operations the handlers call ----------------------------------------------------

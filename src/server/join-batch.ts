@@ -4,11 +4,27 @@ import type { Connection } from './connection.js';
 const MAX_BATCH_BYTES = 64 * 1024;
 
 /**
+ * In a join storm, the batch is written no sooner after the last flush than both of these
+ * allow (and never later than MAX_WAIT_MS). A flush costs one write per member whatever it
+ * carries, and every member has to read it: flushes are spaced so that a storm's
+ * announcements cost at most about JOIN_WRITES_PER_SECOND writes a second (50 ms between
+ * flushes with 1,000 members, 500 ms with 10,000), and, when writes are slower than that
+ * assumes, at most about a quarter of the server's time (SPACING times as long as the last
+ * flush took).
+ */
+const JOIN_WRITES_PER_SECOND = 20_000;
+const SPACING = 3;
+
+/** The longest a join announcement waits for its flush. */
+const MAX_WAIT_MS = 500;
+
+/**
  * Join announcements (`c2/CONNECT <name>` to everyone else), batched. When many users join
  * at once, announcing each join on its own costs one write per member per join: n² writes for
- * n joins. Queued instead, the joins leave as one buffer, one write per member. The batch is
- * written after a delay as long as the last flush took (1 to 100 ms): the more a flush costs,
- * the more joins it carries, so a join storm spends at most about half its time announcing.
+ * n joins. Queued instead, the joins leave as one buffer, one write per member, and the
+ * flushes of a storm are spaced (see JOIN_WRITES_PER_SECOND): the more members, the more
+ * joins a flush carries. A join in a quiet room, once that spacing has passed since the last
+ * flush, is announced within a millisecond.
  *
  * Order is kept because the hub flushes the batch before anything else is written to a
  * member who has frames in it (a reply, a broadcast) — see ChatHub.sendTo and broadcast. A
@@ -21,19 +37,25 @@ export class JoinBatch {
   /** Where each joiner of this batch starts reading it (after its own announcement). */
   private starts = new Map<Connection, number>();
   private timer: NodeJS.Timeout | undefined;
-  /** How long the last flush took, in ms. */
-  private lastFlushMs = 0;
+  /** When the last flush ended (performance.now()), and how long the next one waits after it, in ms. */
+  private lastFlushEnd = Number.NEGATIVE_INFINITY;
+  private spacingMs = 0;
 
-  constructor(private readonly write: () => void) {}
+  /** `write` writes the batch to the members (the hub owns them) and returns how many writes it made. */
+  constructor(private readonly write: () => number) {}
 
-  /** Writes the batch now (through the hub, which owns the members), timing it. */
+  /** Writes the batch now, timing it. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.frames.length === 0) return;
     const started = performance.now();
-    this.write();
-    this.lastFlushMs = performance.now() - started;
+    const writes = this.write();
+    this.lastFlushEnd = performance.now();
+    this.spacingMs = Math.min(
+      MAX_WAIT_MS,
+      Math.max(SPACING * (this.lastFlushEnd - started), (writes * 1000) / JOIN_WRITES_PER_SECOND),
+    );
   }
 
   /** Queues the frame announcing `joiner`, who will get only what is queued after it. */
@@ -44,7 +66,8 @@ export class JoinBatch {
     if (this.bytes >= MAX_BATCH_BYTES) {
       this.flush();
     } else if (this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), Math.min(100, Math.max(1, this.lastFlushMs)));
+      const due = this.lastFlushEnd + this.spacingMs;
+      this.timer = setTimeout(() => this.flush(), Math.max(1, due - performance.now()));
     }
   }
 

@@ -45,6 +45,8 @@ const snapshotAt = (flag('--snapshot-at', '') ?? '')
 const outFile = flag('--out', undefined);
 // V8 flags for the server process (experiments: e.g. --node-flags "--no-opt --no-sparkplug").
 const nodeFlags = (flag('--node-flags', '') ?? '').split(' ').filter((f) => f !== '');
+// Everything the server writes to its standard output (its log, and V8's traces), kept in a file.
+const serverOut = flag('--server-out', undefined);
 if (
   ![minutes, gcEverySeconds, flatPct, flatWindowMinutes, ...snapshotAt].every((n) => Number.isFinite(n) && n > 0) ||
   snapshotAt.some((m) => m >= minutes)
@@ -113,7 +115,9 @@ const inspectorUrl = new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error('the server did not open its inspector in 15 s')), 15_000).unref();
 });
 const url = await new Promise((resolve, reject) => {
+  const keep = serverOut ? createWriteStream(serverOut) : undefined;
   server.stdout.on('data', (d) => {
+    keep?.write(d);
     logTail = (logTail + d.toString()).slice(-100_000);
     const m = /"url":"(ws:\/\/[^"]+)"/.exec(logTail);
     if (m) resolve(m[1]);

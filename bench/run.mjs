@@ -7,7 +7,8 @@
  *                saturation, and per second of server CPU (c2, naive ws, Socket.IO, NATS),
  *                every frame counted and checked
  *   latency      1,000 clients, 50,000 deliveries a second offered: p50 / p99 / max
- *   connections  10,000 idle users: server memory per connection, time to CONNECT them all
+ *   connections  10,000 idle users: server memory per connection, time to CONNECT them all,
+ *                and a broadcast to all of them (one message: until the last has it)
  *   directory    GET /servers with 1,000 listed servers, and with ETag revalidation,
  *                against a constant-body Fastify route (the ceiling)
  *   directory-scale  100,000 listed servers: filtered pages, the whole list compressed against
@@ -546,12 +547,13 @@ async function connectionsRound(kind) {
     const before = await server.call('gc');
     const c0 = machineCpu();
     const [s0, m0] = await Promise.all([server.call('stats'), all(workers, 'mark')]);
+    // One of the users (the one in the middle) says one thing to everyone, once all are in.
     const { seconds, joined, timedOut } = await connectClients(
       workers,
       kind,
       server.port,
       p.clients,
-      0,
+      1,
       nowUs(),
       p.concurrency,
       p.deadlineS * 1000,
@@ -562,7 +564,16 @@ async function connectionsRound(kind) {
     const after = await server.call('gc', {}, 60_000);
     const status = await all(workers, 'status');
     const open = status.reduce((n, s) => n + s.open, 0);
+    // A broadcast to all: one message (window 1: it goes out at once), timed from its send
+    // to each receiver; the last of them is the figure. Its own copy may send one more.
+    await all(workers, 'start', { window: 1, recordFromUs: 0 });
+    const expected = mergeSent(await all(workers, 'stopSending'), 1);
+    const drains = await all(workers, 'drain', { expected, timeoutMs: 20_000 }, 30_000);
+    const broadcast = latencyFigures(drains);
     return {
+      broadcastMs: broadcast.max,
+      broadcastP50Ms: broadcast.p50,
+      broadcastMissing: drains.reduce((n, d) => n + d.missing, 0),
       held: open,
       joined,
       timedOut,
@@ -599,6 +610,8 @@ async function connections(kinds) {
     'heapPerConn',
     'rssBefore',
     'rssAfter',
+    'broadcastMs',
+    'broadcastP50Ms',
   ];
   const out = {};
   for (const kind of kinds) {
@@ -609,6 +622,7 @@ async function connections(kinds) {
       joined: Math.min(...list.map((r) => r.joined)),
       timedOut: list.some((r) => r.timedOut),
       droppedClients: list.reduce((n, r) => n + r.droppedClients, 0),
+      broadcastMissing: list.reduce((n, r) => n + r.broadcastMissing, 0),
       reasons: list.flatMap((r) => r.reasons),
     };
   }
@@ -762,7 +776,9 @@ async function main() {
         `${fmt(r.held)} held${r.timedOut ? ` (connecting cut off after ${p.deadlineS} s)` : ''}, connected in ${fmt(r.connectSeconds, 2)} s ` +
           `(median of ${r.rounds.map((x) => fmt(x.connectSeconds, 2)).join(', ')}; CPU: server ${fmt(r.connectServerCpu * 100)} %, ` +
           `generator ${fmt(r.connectGeneratorCpu * 100)} %, machine ${fmt(r.machineCores, 2)} cores), ` +
-          `${fmt(r.rssPerConn / 1024, 1)} KiB RSS per connection`,
+          `${fmt(r.rssPerConn / 1024, 1)} KiB RSS per connection; a broadcast to all: last delivery ` +
+          `${fmt(r.broadcastMs, 1)} ms (median of ${r.rounds.map((x) => fmt(x.broadcastMs, 1)).join(', ')})` +
+          `${r.broadcastMissing > 0 ? `, ${fmt(r.broadcastMissing)} deliveries missing` : ''}`,
       );
     }
   }

@@ -119,8 +119,8 @@ export function printTable(results, { serverKinds, params, extra = [] }) {
       'time for all to CONNECT, join notices on (s)',
       (r) => (r.timedOut ? `> ${p.deadlineS}` : fmt(r.connectSeconds, 2)),
       {
-        target: full ? '≤ 4 s (c2)' : '≤ 4 s at 10,000 (full run)',
-        ok: c.c2 && full ? !c.c2.timedOut && c.c2.connectSeconds <= 4 : undefined,
+        target: p.clients === 10_000 ? '≤ 4 s (c2)' : '≤ 4 s at 10,000 (full run)',
+        ok: c.c2 && p.clients === 10_000 ? !c.c2.timedOut && c.c2.connectSeconds <= 4 : undefined,
       },
     );
     row(

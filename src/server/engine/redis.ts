@@ -776,7 +776,13 @@ export class RedisEngine implements RoomEngine {
   private releaseAgain(): void {
     const seats = this.unreleased;
     this.unreleased = [];
-    for (const seat of seats) this.release(seat);
+    for (const seat of seats) {
+      // A CONNECT whose answer was lost, tried again on the same connection with the same
+      // name and seated since (its name set, or about to be): that seat is in use, not to be freed.
+      const holder = this.seated.get(seat.conn);
+      if (holder !== undefined && (holder.nameKey === seat.key || holder.nameKey === '')) continue;
+      this.release(seat);
+    }
   }
 
   async userCount(): Promise<number> {

@@ -3,6 +3,7 @@
  * is on which node by its log. (A node as a process: test/helpers/cluster-node.ts.)
  */
 import type WebSocket from 'ws';
+import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
 import type { StartedC2 } from '../helpers/process.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -34,6 +35,27 @@ export class ClientPool {
   closeAll(): void {
     for (const c of this.clients.splice(0)) c.close();
   }
+}
+
+/**
+ * Two nodes of cluster `id` (name "Cluster") in this process on the Redis at `cluster`, alice
+ * joined on the first and bob on the second, and alice has seen bob's join. The nodes go into
+ * `servers` for the test's clean-up, the clients into `pool`.
+ */
+export async function twoNodes(
+  cluster: string,
+  id: number,
+  servers: ChatServer[],
+  pool: ClientPool,
+): Promise<{ a: ChatServer; b: ChatServer; alice: TestClient; bob: TestClient }> {
+  const options = { host: '127.0.0.1', port: 0, id, name: 'Cluster', cluster };
+  const a = await startChatServer(options);
+  const b = await startChatServer(options);
+  servers.push(a, b);
+  const alice = await pool.join(a.url, 'alice');
+  const bob = await pool.join(b.url, 'bob');
+  if ((await alice.next()) !== 'c2/CONNECT bob') throw new Error("alice did not see bob's join");
+  return { a, b, alice, bob };
 }
 
 interface LogEntry {

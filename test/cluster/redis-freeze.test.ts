@@ -1,8 +1,9 @@
-import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import type { ChatServer } from '../../src/server/chat-server.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import type { TestClient } from '../helpers/ws-client.js';
+import { ClientPool, query, twoNodes } from './helpers.js';
 
 /**
  * Redis that stops answering without going away (frozen, or its answers lost on the way
@@ -13,7 +14,7 @@ import { TestClient } from '../helpers/ws-client.js';
  */
 let redis: TestRedis;
 const servers: ChatServer[] = [];
-const clients: TestClient[] = [];
+const pool = new ClientPool();
 let nextId = 4000;
 
 beforeAll(async () => {
@@ -23,68 +24,25 @@ afterAll(async () => {
   await redis?.dispose();
 });
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  pool.closeAll();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function twoNodes(url: string): Promise<[TestClient, TestClient]> {
-  const options = { host: '127.0.0.1', port: 0, id: nextId++, name: 'Cluster', cluster: url };
-  const a = await startChatServer(options);
-  const b = await startChatServer(options);
-  servers.push(a, b);
-  const alice = await TestClient.connect(a.url, 'alice');
-  const bob = await TestClient.connect(b.url, 'bob');
-  clients.push(alice, bob);
-  expect(await alice.next()).toBe('c2/CONNECT bob');
+/** Two nodes on the Redis at `url`, alice and bob on them, and one message both have had. */
+async function talking(url: string): Promise<[TestClient, TestClient]> {
+  const { alice, bob } = await twoNodes(url, nextId++, servers, pool);
   alice.send('c2/MSG one');
   for (const u of [alice, bob]) expect(await u.next()).toBe('c2/MSG alice; one');
   return [alice, bob];
 }
 
 async function historyTexts(c: TestClient): Promise<string[]> {
-  c.send('c2/QUERY history');
-  const answer = await c.until((f) => f.startsWith('c2/ACKNOWLEDGE ['), 5_000);
-  return (JSON.parse(answer.slice('c2/ACKNOWLEDGE '.length)) as { text: string }[]).map((m) => m.text);
-}
-
-/** A TCP relay to Redis that can drop what Redis sends back on the connections open now. */
-async function relay(port: number): Promise<{ url: string; mute(): void; unmute(): void; close(): void }> {
-  const open = new Set<{ muted: boolean; sockets: Socket[] }>();
-  const server: Server = createServer((client) => {
-    const link = { muted: false, sockets: [client] as Socket[] };
-    const upstream = tcpConnect({ host: '127.0.0.1', port });
-    link.sockets.push(upstream);
-    open.add(link);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => {
-      if (!link.muted) client.write(d);
-    });
-    const end = (): void => {
-      open.delete(link);
-      for (const s of link.sockets) s.destroy();
-    };
-    for (const s of link.sockets) s.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  return {
-    url: `redis://127.0.0.1:${address.port}`,
-    mute: () => {
-      for (const link of open) link.muted = true;
-    },
-    unmute: () => {
-      for (const link of open) link.muted = false;
-    },
-    close: () => {
-      server.close();
-      for (const link of open) for (const s of link.sockets) s.destroy();
-    },
-  };
+  return (JSON.parse(await query(c, 'history', 5_000)) as { text: string }[]).map((m) => m.text);
 }
 
 describe('Redis stops answering while a message is in flight', () => {
   it('frozen 5 s: the sender is told "not sent" within seconds, and nobody ever gets the message', async () => {
-    const [alice, bob] = await twoNodes(redis.url);
+    const [alice, bob] = await talking(redis.url);
     redis.signal('SIGSTOP');
     const frozenAt = Date.now();
     alice.send('c2/MSG frozen');
@@ -101,7 +59,7 @@ describe('Redis stops answering while a message is in flight', () => {
   }, 40_000);
 
   it('frozen with three MSGs of one sender on their way: each is refused in its turn, none is stored', async () => {
-    const [alice, bob] = await twoNodes(redis.url);
+    const [alice, bob] = await talking(redis.url);
     redis.signal('SIGSTOP');
     // Sent at once (a connection's MSGs go to Redis without waiting for each other).
     alice.send('c2/MSG first');
@@ -119,9 +77,9 @@ describe('Redis stops answering while a message is in flight', () => {
   }, 40_000);
 
   it('its answer lost on the way back: stored, so the sender gets its copy (no error) and everyone once', async () => {
-    const link = await relay(redis.port);
+    const link = await startTcpProxy('127.0.0.1', redis.port);
     try {
-      const [alice, bob] = await twoNodes(link.url);
+      const [alice, bob] = await talking(`redis://127.0.0.1:${link.port}`);
       link.mute();
       alice.send('c2/MSG answer lost');
       // Redis has run it; its answer (and the reader's) were dropped. Answers flow again on
@@ -134,14 +92,14 @@ describe('Redis stops answering while a message is in flight', () => {
       expect(await bob.next(10_000)).toBe('c2/MSG alice; next');
       expect(await historyTexts(bob)).toEqual(['one', 'answer lost', 'next']);
     } finally {
-      link.close();
+      await link.close();
     }
   }, 40_000);
 
   it('the answers of three MSGs of one sender lost: all stored, so the sender gets the three copies in order', async () => {
-    const link = await relay(redis.port);
+    const link = await startTcpProxy('127.0.0.1', redis.port);
     try {
-      const [alice, bob] = await twoNodes(link.url);
+      const [alice, bob] = await talking(`redis://127.0.0.1:${link.port}`);
       link.mute();
       for (const text of ['a', 'b', 'c']) alice.send(`c2/MSG ${text}`);
       setTimeout(() => link.unmute(), 6_000);
@@ -150,7 +108,7 @@ describe('Redis stops answering while a message is in flight', () => {
       expect(await bob.take(3, 20_000)).toEqual(copies);
       expect(await historyTexts(bob)).toEqual(['one', 'a', 'b', 'c']);
     } finally {
-      link.close();
+      await link.close();
     }
   }, 40_000);
 });

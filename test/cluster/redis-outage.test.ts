@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChatServer, startChatServer } from '../../src/server/chat-server.js';
+import type { ChatServer } from '../../src/server/chat-server.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ClientPool, query } from './helpers.js';
+import { ClientPool, query, twoNodes } from './helpers.js';
 
 /**
  * Redis away for 5 s under chat (contract §11, "Nodes fail"): requests that need it get
@@ -26,13 +26,7 @@ const join = (url: string, name: string) => pool.join(url, name);
 
 describe('Redis goes away', () => {
   it('for 5 s: [unavailable] meanwhile, sockets kept, no message twice or out of order, recovery by itself', async () => {
-    const options = { host: '127.0.0.1', port: 0, id: 77, name: 'Cluster', cluster: redis.url };
-    const a = await startChatServer(options);
-    const b = await startChatServer(options);
-    servers.push(a, b);
-    const alice = await join(a.url, 'alice');
-    const bob = await join(b.url, 'bob');
-    await alice.next();
+    const { b, alice, bob } = await twoNodes(redis.url, 77, servers, pool);
     alice.send('c2/MSG one');
     for (const u of [alice, bob]) expect(await u.next()).toBe('c2/MSG alice; one');
     const { epoch } = JSON.parse(await query(bob, 'server_info'));
@@ -81,13 +75,7 @@ describe('Redis restarted empty', () => {
   it('a new epoch: users are disconnected, come back, and are told some messages could not be restored', async () => {
     const empty = await startTestRedis();
     try {
-      const options = { host: '127.0.0.1', port: 0, id: 78, name: 'Cluster', cluster: empty.url };
-      const a = await startChatServer(options);
-      const b = await startChatServer(options);
-      servers.push(a, b);
-      const alice = await join(a.url, 'alice');
-      const bob = await join(b.url, 'bob');
-      await alice.next();
+      const { a, b, alice, bob } = await twoNodes(empty.url, 78, servers, pool);
       bob.send('c2/MSG before');
       for (const u of [alice, bob]) expect(await u.next()).toBe('c2/MSG bob; before');
       const old = JSON.parse(await query(alice, 'server_info'));

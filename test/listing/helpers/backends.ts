@@ -5,11 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { ListingServer } from '../../../src/listing/index.js';
+import { startTcpProxy } from '../../helpers/tcp-proxy.js';
 
 export const POSTGRES_URL = process.env.C2_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -82,7 +82,7 @@ export const postgresBackend: Backend = {
   async createBreakable() {
     // The listing reaches PostgreSQL through a TCP proxy that the test can cut.
     const target = new URL(POSTGRES_URL);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(POSTGRES_URL);
     viaProxy.port = String(proxy.port);
     const db = await createSchema(viaProxy.href);
@@ -96,37 +96,6 @@ export const postgresBackend: Backend = {
     };
   },
 };
-
-/** Forwards TCP connections to host:port until closed; closing cuts every connection. */
-async function tcpProxy(host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const track = (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => s.destroy());
-  };
-  const server = createServer((client) => {
-    const upstream = connect(port, host);
-    track(client);
-    track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  let closed: Promise<void> | undefined;
-  return {
-    port: (server.address() as AddressInfo).port,
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
-      return closed;
-    },
-  };
-}
 
 /** Null when PostgreSQL answers, else why not. */
 export async function postgresUnavailable(): Promise<string | null> {

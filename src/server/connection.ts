@@ -172,7 +172,9 @@ export class Connection {
    */
   write(frame: Buffer): boolean {
     const socket = this.socket;
-    if (socket.destroyed) return true;
+    // Closing (its close frame sent or its end read: the socket has ended) or gone: nothing
+    // more reaches it. Writing anyway would cost an Error ("write after end") and a tick each.
+    if (!socket.writable) return true;
     if (!this.corked) {
       this.corked = true;
       socket.cork();

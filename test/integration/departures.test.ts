@@ -88,3 +88,33 @@ describe('PING', () => {
     }
   });
 });
+
+describe('a member that is closing', () => {
+  it('gets no more writes once its socket has ended: no "write after end" for each broadcast', async () => {
+    chat = await withChatServer();
+    const a = await chat.connect('alice');
+    const b = await chat.connect('bob');
+    await a.next();
+    // Bob's side stops reading, then sends its close frame: the server answers with its own
+    // and ends its socket, but waits for Bob's end (which never comes while he is paused).
+    const bobSocket = (b.ws as unknown as { _socket: Socket })._socket;
+    bobSocket.pause();
+    b.ws.close(1000);
+    const hub = chat.server.hub as unknown as { sockets: Set<{ username: string; socket: Socket }> };
+    const server = [...hub.sockets].find((c) => c.username === 'bob')?.socket;
+    if (server === undefined) throw new Error("bob's connection is not in the hub");
+    await eventually(() => server.writableEnded, "the server to end bob's socket");
+    const errors: string[] = [];
+    server.prependListener('error', (err) => errors.push(err.message));
+    const written = server.bytesWritten;
+    a.send('c2/MSG hello');
+    expect(await a.next()).toBe('c2/MSG alice; hello');
+    a.send('c2/PING');
+    expect(await a.next()).toBe('c2/PING 7');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(errors).toEqual([]);
+    expect(server.bytesWritten).toBe(written);
+    bobSocket.resume();
+    expect(await a.next()).toBe('c2/DISCONNECT lost_connection; bob'); // a close frame without DISCONNECT
+  });
+});

@@ -11,7 +11,9 @@
 // use after it. The last --flat-window minutes (default 40, at most the last two thirds of
 // the run) must be flat within --flat-pct percent (default 1): see the accounting below. `--snapshot-at M1,M2,…` writes heap snapshots at
 // those minutes into --snapshot-dir (compare two with test/soak/heap-diff.mjs), and
-// `--out FILE` writes the samples as JSON.
+// `--out FILE` writes the samples as JSON. The measured minutes follow a --warm-up (default
+// 5 minutes, churn and /metrics scrapes 10× as often, not measured: the JIT's warm-up is not
+// a leak), and `--churn-every MS` (default 1,000) sets how often a churner is replaced.
 //
 // Who must receive what, exactly:
 // - the 40 steady users, connected before the chat starts and until it ends, receive every
@@ -33,7 +35,8 @@ function flag(name, fallback) {
 }
 const usage =
   'usage: soak.mjs [--minutes N] [--gc-every S] [--flat-window M] [--flat-pct P]\n' +
-  '                [--snapshot-at M1,M2,...] [--snapshot-dir DIR] [--out FILE] [--node-flags "FLAGS"]';
+  '                [--snapshot-at M1,M2,...] [--snapshot-dir DIR] [--out FILE] [--node-flags "FLAGS"]\n' +
+  '                [--server-out FILE] [--churn-every MS] [--warm-up MINUTES]';
 const minutes = Number(flag('--minutes', '10'));
 const gcEverySeconds = Number(flag('--gc-every', '30'));
 const flatPct = Number(flag('--flat-pct', '1'));
@@ -63,7 +66,13 @@ if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
 const STEADY = 40;
 const CHURNERS = 10;
 const SEND_EVERY_MS = 2000; // per steady user: 20 messages a second in all, within the flood limit
-const CHURN_EVERY_MS = 1000;
+// One churner replaced every --churn-every ms (default 1,000); faster churn magnifies what
+// grows with connections that come and go.
+const CHURN_EVERY_MS = Number(flag('--churn-every', '1000'));
+if (!(Number.isFinite(CHURN_EVERY_MS) && CHURN_EVERY_MS >= 10)) {
+  console.error(`${usage}\n  (--churn-every: at least 10 ms)`);
+  process.exit(2);
+}
 const SAMPLE_EVERY_MS = 5000;
 const WARM_UP_MS = Math.min(30_000, minutes * 60_000 * 0.2);
 const bin = fileURLToPath(new URL('../../bin/c2.js', import.meta.url));
@@ -307,21 +316,6 @@ const churn = async () => {
   await user.say();
 };
 
-const started = Date.now();
-const endAt = started + minutes * 60_000;
-const samples = [];
-/** { at (ms since the start), heap (bytes in use after a forced full GC) } */
-const gcSamples = [];
-const snapshots = [];
-let startRss;
-let startHeap;
-console.log(
-  `soak: ${minutes} minute(s) against ${url} (server pid ${server.pid}); ` +
-    `${STEADY} steady users sending ${(STEADY * 1000) / SEND_EVERY_MS} messages/s in all, ` +
-    `${CHURNERS} churners (one replaced every ${CHURN_EVERY_MS / 1000} s); heap after a forced GC every ${gcEverySeconds} s`,
-);
-if (snapshotDir) console.log(`soak: heap snapshots at minute(s) ${snapshotAt.join(', ')} into ${snapshotDir}`);
-
 const timers = [];
 steady.forEach((user, i) => {
   // Spread the steady users over the interval.
@@ -340,6 +334,49 @@ timers.push(
     churning = churning.then(churn).catch((err) => problems.push(`churn: ${err}`));
   }, CHURN_EVERY_MS),
 );
+
+// Warm-up, not measured: V8 compiles a function once it has run often enough, and what runs
+// once per connection (the handshake, the address checks, joining and leaving) or per
+// /metrics scrape reaches that point only after thousands of them: at one join a second,
+// most of an hour (the compiled code then grows the heap by ~1.5 % and stops; see
+// docs/SECURITY.md, "Memory over hours"). So for --warm-up minutes (default 5) the churn and
+// the /metrics scrapes run 10× as often, and the measured run starts after.
+const WARM_UP_MINUTES = Number(flag('--warm-up', '5'));
+if (!(Number.isFinite(WARM_UP_MINUTES) && WARM_UP_MINUTES >= 0)) {
+  console.error(`${usage}\n  (--warm-up: minutes, 0 or more)`);
+  process.exit(2);
+}
+if (WARM_UP_MINUTES > 0) {
+  console.log(
+    `soak: warm-up for ${WARM_UP_MINUTES} minute(s): a churner replaced every ${CHURN_EVERY_MS / 10} ms, /metrics every ${SAMPLE_EVERY_MS / 10} ms (not measured)`,
+  );
+  const warmers = [
+    setInterval(() => {
+      churning = churning.then(churn).catch((err) => problems.push(`churn: ${err}`));
+    }, CHURN_EVERY_MS / 10),
+    setInterval(() => void heapUsed().catch((err) => problems.push(`warm-up scrape: ${err}`)), SAMPLE_EVERY_MS / 10),
+  ];
+  await new Promise((resolve) => setTimeout(resolve, WARM_UP_MINUTES * 60_000));
+  for (const t of warmers) clearInterval(t);
+  await churning;
+  console.log(`soak: warm-up done: ${counts.joins} joins, ${counts.accepted} messages`);
+}
+
+const started = Date.now();
+const endAt = started + minutes * 60_000;
+const samples = [];
+/** { at (ms since the start), heap (bytes in use after a forced full GC) } */
+const gcSamples = [];
+const snapshots = [];
+let startRss;
+let startHeap;
+console.log(
+  `soak: ${minutes} minute(s) against ${url} (server pid ${server.pid}); ` +
+    `${STEADY} steady users sending ${(STEADY * 1000) / SEND_EVERY_MS} messages/s in all, ` +
+    `${CHURNERS} churners (one replaced every ${CHURN_EVERY_MS / 1000} s); heap after a forced GC every ${gcEverySeconds} s`,
+);
+if (snapshotDir) console.log(`soak: heap snapshots at minute(s) ${snapshotAt.join(', ')} into ${snapshotDir}`);
+
 timers.push(
   setInterval(async () => {
     const at = Date.now() - started;

@@ -73,6 +73,12 @@ if (!(Number.isFinite(CHURN_EVERY_MS) && CHURN_EVERY_MS >= 10)) {
   console.error(`${usage}\n  (--churn-every: at least 10 ms)`);
   process.exit(2);
 }
+// Minutes of warm-up before the measured run (see "Warm-up" below).
+const WARM_UP_MINUTES = Number(flag('--warm-up', '5'));
+if (!(Number.isFinite(WARM_UP_MINUTES) && WARM_UP_MINUTES >= 0)) {
+  console.error(`${usage}\n  (--warm-up: minutes, 0 or more)`);
+  process.exit(2);
+}
 const SAMPLE_EVERY_MS = 5000;
 const WARM_UP_MS = Math.min(30_000, minutes * 60_000 * 0.2);
 const bin = fileURLToPath(new URL('../../bin/c2.js', import.meta.url));
@@ -329,11 +335,11 @@ steady.forEach((user, i) => {
   );
 });
 let churning = Promise.resolve();
-timers.push(
-  setInterval(() => {
-    churning = churning.then(churn).catch((err) => problems.push(`churn: ${err}`));
-  }, CHURN_EVERY_MS),
-);
+/** Queues one churn step behind the previous one (steps never overlap). */
+const scheduleChurn = () => {
+  churning = churning.then(churn).catch((err) => problems.push(`churn: ${err}`));
+};
+timers.push(setInterval(scheduleChurn, CHURN_EVERY_MS));
 
 // Warm-up, not measured: V8 compiles a function once it has run often enough, and what runs
 // once per connection (the handshake, the address checks, joining and leaving) or per
@@ -341,19 +347,12 @@ timers.push(
 // most of an hour (the compiled code then grows the heap by ~1.5 % and stops; see
 // docs/SECURITY.md, "Memory over hours"). So for --warm-up minutes (default 5) the churn and
 // the /metrics scrapes run 10× as often, and the measured run starts after.
-const WARM_UP_MINUTES = Number(flag('--warm-up', '5'));
-if (!(Number.isFinite(WARM_UP_MINUTES) && WARM_UP_MINUTES >= 0)) {
-  console.error(`${usage}\n  (--warm-up: minutes, 0 or more)`);
-  process.exit(2);
-}
 if (WARM_UP_MINUTES > 0) {
   console.log(
     `soak: warm-up for ${WARM_UP_MINUTES} minute(s): a churner replaced every ${CHURN_EVERY_MS / 10} ms, /metrics every ${SAMPLE_EVERY_MS / 10} ms (not measured)`,
   );
   const warmers = [
-    setInterval(() => {
-      churning = churning.then(churn).catch((err) => problems.push(`churn: ${err}`));
-    }, CHURN_EVERY_MS / 10),
+    setInterval(scheduleChurn, CHURN_EVERY_MS / 10),
     setInterval(() => void heapUsed().catch((err) => problems.push(`warm-up scrape: ${err}`)), SAMPLE_EVERY_MS / 10),
   ];
   await new Promise((resolve) => setTimeout(resolve, WARM_UP_MINUTES * 60_000));
